@@ -1,0 +1,30 @@
+"""Madoguchi central: the exchange's central registry.
+
+Members, subsystems, security servers and the signed global configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from central.settings import CentralSettings
+from govkit.service import migrations_dir, new_app
+
+__version__ = "0.1.0"
+
+
+def create_app(settings: CentralSettings | None = None) -> Flask:
+    """Build the central app; settings come from the environment unless given."""
+    settings = settings or CentralSettings.from_env()
+    app = new_app(
+        __name__,
+        settings,
+        title=_l("Madoguchi exchange registry"),
+        migrations=migrations_dir(__file__),
+        translations=Path(__file__).parent / "translations",
+        version=__version__,
+    )
+    return app

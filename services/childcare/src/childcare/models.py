@@ -1,0 +1,9 @@
+"""childcare's tables, on its own SQLModel registry (none yet: see migrations/)."""
+
+from sqlmodel import SQLModel
+
+from govkit.db import new_registry
+
+
+class ChildcareModel(SQLModel, registry=new_registry()):
+    """Base class of every childcare table."""

@@ -1,0 +1,32 @@
+"""Madoguchi company: the one-day company setup journey."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from company.settings import CompanySettings
+from govkit.access import PUBLIC
+from govkit.service import migrations_dir, new_app
+from govkit.web import register_blueprint
+
+__version__ = "0.1.0"
+
+
+def create_app(settings: CompanySettings | None = None) -> Flask:
+    """Build the company app; settings come from the environment unless given."""
+    settings = settings or CompanySettings.from_env()
+    app = new_app(
+        __name__,
+        settings,
+        title=_l("Start a company"),
+        migrations=migrations_dir(__file__),
+        translations=Path(__file__).parent / "translations",
+        version=__version__,
+    )
+    from company.web import bp as web_bp
+
+    register_blueprint(app, web_bp, access=PUBLIC)
+    return app

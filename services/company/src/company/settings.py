@@ -1,0 +1,10 @@
+"""Settings of company (environment prefix ``COMPANY_``)."""
+
+from typing import ClassVar
+
+from govkit.config import ServiceSettings
+
+
+class CompanySettings(ServiceSettings):
+    service_name: ClassVar[str] = "company"
+    env_prefix: ClassVar[str] = "COMPANY_"

@@ -1,0 +1,9 @@
+"""idp's tables, on its own SQLModel registry (none yet: see migrations/)."""
+
+from sqlmodel import SQLModel
+
+from govkit.db import new_registry
+
+
+class IdpModel(SQLModel, registry=new_registry()):
+    """Base class of every idp table."""

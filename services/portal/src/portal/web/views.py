@@ -1,0 +1,27 @@
+"""Views of the portal: adapters that gather values and render them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from govkit.web import get_settings
+from portal.journeys import JOURNEYS, Journey
+from portal.web import bp
+
+
+@dataclass(frozen=True)
+class JourneyCard:
+    journey: Journey
+    url: str
+
+
+@bp.get("/")
+def home() -> str:
+    settings = get_settings()
+    cards = [JourneyCard(j, f"{settings.service_url(j.service)}/") for j in JOURNEYS]
+    return render_template(
+        "portal/home.html", page_title=_("Government services online, in one place"), cards=cards
+    )

@@ -1,0 +1,32 @@
+"""Madoguchi residence: Sakuragi City's resident register and the residence certificate journey."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from govkit.access import PUBLIC
+from govkit.service import migrations_dir, new_app
+from govkit.web import register_blueprint
+from residence.settings import ResidenceSettings
+
+__version__ = "0.1.0"
+
+
+def create_app(settings: ResidenceSettings | None = None) -> Flask:
+    """Build the residence app; settings come from the environment unless given."""
+    settings = settings or ResidenceSettings.from_env()
+    app = new_app(
+        __name__,
+        settings,
+        title=_l("Residence certificate"),
+        migrations=migrations_dir(__file__),
+        translations=Path(__file__).parent / "translations",
+        version=__version__,
+    )
+    from residence.web import bp as web_bp
+
+    register_blueprint(app, web_bp, access=PUBLIC)
+    return app

@@ -1,0 +1,7 @@
+"""residence's browser pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("residence", __name__)
+
+from residence.web import views  # noqa: E402, F401 - registers the routes

@@ -1,0 +1,30 @@
+"""Madoguchi trust: the kit's trust service provider.
+
+CAs, RFC 3161 timestamps, OCSP, CRLs and the signed trust list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from govkit.service import migrations_dir, new_app
+from trust.settings import TrustSettings
+
+__version__ = "0.1.0"
+
+
+def create_app(settings: TrustSettings | None = None) -> Flask:
+    """Build the trust app; settings come from the environment unless given."""
+    settings = settings or TrustSettings.from_env()
+    app = new_app(
+        __name__,
+        settings,
+        title=_l("Madoguchi trust services"),
+        migrations=migrations_dir(__file__),
+        translations=Path(__file__).parent / "translations",
+        version=__version__,
+    )
+    return app

@@ -1,0 +1,9 @@
+"""trust's tables, on its own SQLModel registry (none yet: see migrations/)."""
+
+from sqlmodel import SQLModel
+
+from govkit.db import new_registry
+
+
+class TrustModel(SQLModel, registry=new_registry()):
+    """Base class of every trust table."""

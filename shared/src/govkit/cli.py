@@ -1,0 +1,237 @@
+"""``kit``: the kit's command line (``make up`` runs ``kit up``).
+
+kit up [SERVICE…]     prepare and start the kit (or only the named services), print the URLs
+kit prepare [SERVICE…] apply migrations and seed demo data, then exit
+kit serve SERVICE     prepare one service from its environment and exec gunicorn (containers)
+kit reset             delete the runtime folder (databases, keys, logs)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from govkit.service import load_definition, prepare
+from govkit.stack import Manifest, Stack, StackError
+
+MARKER = ".madoguchi-var"
+
+
+class _Shutdown(Exception):  # noqa: N818 - control flow, not an error
+    pass
+
+
+def _find_manifest(start: Path | None = None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "kit.toml"
+        if candidate.is_file():
+            return candidate
+    raise click.ClickException("no kit.toml here or in any parent folder: run from the repository")
+
+
+def _var_dir(manifest: Path, option: str | None) -> Path:
+    chosen = option or os.environ.get("KIT_VAR_DIR")
+    return Path(chosen).resolve() if chosen else manifest.parent / "var"
+
+
+def _mark(var: Path) -> None:
+    var.mkdir(parents=True, exist_ok=True)
+    (var / MARKER).write_text("runtime folder of `kit up`; `kit reset` deletes it\n")
+
+
+manifest_option = click.option(
+    "--manifest", type=click.Path(dir_okay=False, path_type=Path), help="kit.toml to use"
+)
+var_option = click.option("--var", "var", help="runtime folder (default: var/ beside kit.toml)")
+
+
+@click.group()
+def main() -> None:
+    """Madoguchi kit tools."""
+
+
+@main.command()
+@click.argument("services", nargs=-1)
+@manifest_option
+@var_option
+def up(services: tuple[str, ...], manifest: Path | None, var: str | None) -> None:
+    """Prepare and start the kit; Ctrl-C stops every process it started."""
+    started_at = time.monotonic()
+    manifest_path = manifest or _find_manifest()
+    try:
+        kit = Manifest.load(manifest_path)
+        if services:
+            kit = kit.select(services)
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    var_dir = _var_dir(manifest_path, var)
+    first_run = not (var_dir / MARKER).exists()
+    _mark(var_dir)
+    click.echo(f"• {'Creating' if first_run else 'Reusing'} runtime folder {var_dir}")
+
+    def shutdown(signum: int, _frame: FrameType | None) -> None:
+        raise _Shutdown(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, shutdown) for s in (signal.SIGINT, signal.SIGTERM)}
+    stack = Stack(kit, var_dir, say=click.echo)
+    exit_code = 0
+    try:
+        click.echo("• Preparing databases (migrations, demo data)")
+        stack.prepare()
+        click.echo("• Starting services")
+        stack.start()
+        _print_table(stack, time.monotonic() - started_at)
+        while True:
+            time.sleep(0.5)
+            for name, service in stack.running.items():
+                if service.process.poll() is not None:
+                    raise StackError(
+                        f"{name} stopped unexpectedly (exit code {service.process.returncode}); "
+                        f"see {service.log_path}"
+                    )
+    except _Shutdown as why:
+        click.echo(f"\n• {why} received: stopping")
+    except StackError as exc:
+        click.secho(f"\n✗ {exc}", fg="red", err=True)
+        exit_code = 1
+    finally:
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        stack.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if stack.ports:
+            click.echo("• Every process stopped; ports are free")
+    sys.exit(exit_code)
+
+
+def _print_table(stack: Stack, elapsed: float) -> None:
+    rows = [(s.label, stack.url(s.instance)) for s in stack.manifest.services if s.browser]
+    others = [(s.label, stack.url(s.instance)) for s in stack.manifest.services if not s.browser]
+    width = max(len(label) for label, _ in rows + others) + 2
+    click.echo("")
+    click.secho(f"Madoguchi is running (ready in {elapsed:.1f} s). Ctrl-C stops it.", bold=True)
+    click.echo("")
+    click.echo(f"  {'Open in your browser':<{width}}URL")
+    for label, url in rows:
+        click.echo(f"  {label:<{width}}{url}")
+    if others:
+        click.echo("")
+        click.echo(f"  {'Agency-facing (no pages)':<{width}}URL")
+        for label, url in others:
+            click.echo(f"  {label:<{width}}{url}")
+    logins = [login for r in stack.reports.values() for login in r.demo_logins]
+    click.echo("")
+    click.secho("Demo logins (fictional people and data)", bold=True)
+    if logins:
+        who_width = max(len(x.who) for x in logins) + 2
+        for login in logins:
+            where = f"  ({login.where})" if login.where else ""
+            click.echo(f"  {login.who:<{who_width}}{login.how}{where}")
+    else:
+        click.echo("  none yet: no service in this kit offers a sign-in")
+    click.echo("")
+    click.echo(f"Logs: {stack.var_dir / 'log'}/<service>.log")
+
+
+@main.command("prepare")
+@click.argument("services", nargs=-1)
+@manifest_option
+@var_option
+def prepare_command(services: tuple[str, ...], manifest: Path | None, var: str | None) -> None:
+    """Apply migrations and seed demo data without starting anything."""
+    manifest_path = manifest or _find_manifest()
+    try:
+        kit = Manifest.load(manifest_path)
+        if services:
+            kit = kit.select(services)
+        var_dir = _var_dir(manifest_path, var)
+        _mark(var_dir)
+        Stack(kit, var_dir, say=click.echo).prepare()
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("package")
+@click.option("--bind", default=lambda: os.environ.get("KIT_BIND", "0.0.0.0:8000"))
+def serve(package: str, bind: str) -> None:
+    """Prepare one service from its environment, then run it under gunicorn (containers)."""
+    definition = load_definition(package)
+    try:
+        settings = definition.settings()
+    except Exception as exc:  # noqa: BLE001 - report the settings problem, not a traceback
+        raise click.ClickException(str(exc)) from None
+    report = prepare(definition, settings)
+    click.echo(f"{package}: {report.dialect} database at revision {report.revision}", err=True)
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:govkit.gunicorn_config",
+            "--bind", bind, definition.app]  # fmt: skip
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+@main.command()
+@manifest_option
+@var_option
+def reset(manifest: Path | None, var: str | None) -> None:
+    """Delete the runtime folder: databases, keys and logs (the next `kit up` starts afresh)."""
+    var_dir = _var_dir(manifest or _find_manifest(), var)
+    if not var_dir.exists():
+        click.echo(f"nothing to reset: {var_dir} does not exist")
+        return
+    if not (var_dir / MARKER).exists():
+        raise click.ClickException(f"{var_dir} was not made by `kit up`; refusing to delete it")
+    shutil.rmtree(var_dir)
+    click.echo(f"deleted {var_dir}")
+
+
+@main.group()
+def i18n() -> None:
+    """Message catalogues: extract new strings, compile, check every one is translated."""
+
+
+def _repository_root() -> Path:
+    return _find_manifest().parent
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Refresh every package's Japanese catalogue from its sources."""
+    from govkit import translations_tool
+
+    for line in translations_tool.extract(_repository_root()):
+        click.echo(line)
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile every catalogue to .mo (done by `make`)."""
+    from govkit import translations_tool
+
+    count = sum(1 for _ in translations_tool.compile_all(_repository_root()))
+    click.echo(f"compiled {count} catalogues")
+
+
+@i18n.command("check")
+def i18n_check() -> None:
+    """Fail if a source string is missing from a catalogue or has no Japanese translation."""
+    from govkit import translations_tool
+
+    root = _repository_root()
+    problems = {**translations_tool.missing_from_catalogues(root)}
+    for path, messages in translations_tool.untranslated(root).items():
+        problems.setdefault(path, []).extend(messages)
+    if problems:
+        for path, messages in problems.items():
+            click.echo(f"{path.relative_to(root)}:", err=True)
+            for message in messages:
+                click.echo(f"  untranslated: {message!r}", err=True)
+        raise click.ClickException("some messages have no Japanese translation")
+    click.echo("every message has a Japanese translation")

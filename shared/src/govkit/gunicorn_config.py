@@ -1,0 +1,56 @@
+"""gunicorn settings for every kit service (``gunicorn -c python:govkit.gunicorn_config``).
+
+Threads per worker (``gthread``) so that slow calls (timestamps, the exchange) do not block a
+worker; the app is loaded once in the master and forked (``preload_app``), which keeps start-up
+fast and memory low. Each worker drops database connections inherited from the master. gunicorn's
+own messages go out as the same redacted JSON lines as the app's; requests are logged by the app
+(without query strings), so gunicorn's access log is off.
+"""
+
+import contextlib
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("KIT_WORKERS", "2"))
+threads = int(os.environ.get("KIT_THREADS", "4"))
+preload_app = True
+graceful_timeout = 5
+timeout = 60
+keepalive = 5
+accesslog = None
+errorlog = "-"
+limit_request_line = 8190
+limit_request_fields = 100
+
+_service = os.environ.get("KIT_INSTANCE", "gunicorn")
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "govkit.logs.json_formatter"}},
+    "filters": {
+        "context": {"()": "govkit.logs.ContextFilter", "service": _service},
+        "redact": {"()": "govkit.logs.RedactingFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["context", "redact"],
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "WARNING", "handlers": ["console"], "propagate": False},
+    },
+}
+
+
+def post_fork(_server, worker):
+    """Forked workers must not share the master's pooled database connections."""
+    from govkit.db import get_database
+
+    app = worker.app.wsgi()
+    with contextlib.suppress(KeyError, AttributeError):
+        get_database(app).engine.dispose(close=False)

@@ -1,0 +1,71 @@
+"""pytest plugin (loaded through the ``pytest11`` entry point of govkit).
+
+* The report header says whether PostgreSQL is reachable, so every run shows, in one line,
+  whether the persistence tests ran against it or were skipped.
+* ``database_url`` runs a test twice: on a fresh SQLite file and on a fresh PostgreSQL database
+  (skipped with that one reason when the server is not reachable).
+* ``postgres`` gives the throwaway-database server itself (skips when unreachable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govkit.testing.postgres import PostgresServer
+
+_STATE: dict[str, object] = {}
+
+
+def _server() -> tuple[PostgresServer, bool, str]:
+    if "server" not in _STATE:
+        server = PostgresServer()
+        ok, description = server.reachable()
+        _STATE.update(server=server, ok=ok, description=description)
+    return _STATE["server"], bool(_STATE["ok"]), str(_STATE["description"])  # type: ignore[return-value]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgres: runs against PostgreSQL (skipped when it is not reachable)"
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    _server_obj, ok, description = _server()
+    if ok:
+        return f"PostgreSQL: {description}; persistence tests run on SQLite and PostgreSQL"
+    return (
+        f"PostgreSQL: {description}; the PostgreSQL variants of the persistence tests are SKIPPED"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _STATE.get("ok"):
+        server = _STATE["server"]
+        assert isinstance(server, PostgresServer)
+        server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> PostgresServer:
+    server, ok, description = _server()
+    if not ok:
+        pytest.skip(f"PostgreSQL {description}")
+    return server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)

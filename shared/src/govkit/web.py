@@ -1,0 +1,272 @@
+"""Web set-up shared by every service: one call, :func:`init_app`, from each app factory.
+
+It configures, in this order: Flask settings from the service's settings object, JSON logs,
+i18n, the Jinja environment (GOV.UK Frontend macros, the kit layout, a strict-but-practical
+``Undefined``), CSRF protection for every form, request ids, security headers (a CSP with a
+per-request nonce and no ``unsafe-inline``), request logging without query strings, error
+handlers, and the ``govkit`` blueprint (``/healthz``, the language switch, static assets).
+
+Blueprints are registered through :func:`register_blueprint`, which makes each one declare who
+may use it (see :mod:`govkit.access`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, StrictUndefined
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+
+from govkit import errors, i18n, logs
+from govkit.access import AccessRule, record_access
+from govkit.config import ServiceSettings
+
+log = logging.getLogger("govkit.request")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_QUIET_PATHS = ("/healthz", "/assets/")
+csrf = CSRFProtect()
+
+HealthCheck = Callable[[], dict[str, Any]]
+
+
+class KitUndefined(StrictUndefined):
+    """Strict where a silent blank would hide a bug, lenient where GOV.UK macros need it.
+
+    Printing, iterating, measuring or comparing an undefined value raises; testing it for
+    truth (``{% if params.hint %}``) or reaching into it (``params.hint.text``) does not.
+    """
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, _key: Any) -> Any:
+        return self
+
+
+govkit_blueprint = Blueprint(
+    "govkit",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+
+@govkit_blueprint.get("/healthz")
+def healthz() -> Response:
+    """Liveness and readiness: 200 when every check passes, 503 with the reasons otherwise."""
+    checks: dict[str, Any] = {}
+    healthy = True
+    for name, check in current_app.extensions.get("govkit.health", {}).items():
+        try:
+            checks[name] = {"status": "ok", **check()}
+        except Exception as exc:  # noqa: BLE001 - a health check reports, it never raises
+            healthy = False
+            checks[name] = {"status": "fail", "reason": type(exc).__name__}
+            log.warning("health check failed", extra={"check": name, "error": str(exc)})
+    body = {
+        "status": "ok" if healthy else "fail",
+        "service": current_app.config["GOVKIT_SERVICE"],
+        "version": current_app.config.get("GOVKIT_VERSION", "0"),
+        "checks": checks,
+    }
+    response = jsonify(body)
+    response.status_code = 200 if healthy else 503
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to; anything that could leave the site becomes ``/``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(ch) < 32 for ch in target):
+        return "/"
+    return target
+
+
+@govkit_blueprint.get("/language/<code>")
+def switch_language(code: str) -> Response:
+    if code not in i18n.LANGUAGES:
+        raise NotFound()
+    response = redirect(safe_next(request.args.get("next")), code=303)
+    settings = get_settings()
+    response.set_cookie(
+        i18n.COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.uses_https,
+    )
+    return response
+
+
+def get_settings() -> ServiceSettings:
+    """The running app's settings object."""
+    return current_app.extensions["govkit.settings"]
+
+
+def add_health_check(app: Flask, name: str, check: HealthCheck) -> None:
+    """Add a named readiness check to ``/healthz``; it returns details or raises."""
+    app.extensions.setdefault("govkit.health", {})[name] = check
+
+
+def register_blueprint(
+    app: Flask, blueprint: Blueprint, *, access: AccessRule, **options: Any
+) -> None:
+    """Register ``blueprint`` with its access rule declared in the same line.
+
+    API blueprints (``access.api``) are exempt from CSRF (they take no cookies) and answer
+    errors as problem+json.
+    """
+    record_access(app, blueprint.name, access)
+    if access.api:
+        csrf.exempt(blueprint)
+        app.config["GOVKIT_API_BLUEPRINTS"] = (*app.config["GOVKIT_API_BLUEPRINTS"], blueprint.name)
+    app.register_blueprint(blueprint, **options)
+
+
+def _begin_request() -> None:
+    g.request_started = time.perf_counter()
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.csp_nonce = secrets.token_urlsafe(18)
+
+
+def _content_security_policy() -> str:
+    form_action = " ".join(["'self'", *current_app.config["GOVKIT_FORM_ACTION"]])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{g.get('csp_nonce', '')}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            f"form-action {form_action}",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def _finish_request(response: Response) -> Response:
+    headers = response.headers
+    headers["X-Request-Id"] = g.get("request_id", "")
+    headers.setdefault("Content-Security-Policy", _content_security_policy())
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault(
+        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    )
+    if get_settings().uses_https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.blueprint != "govkit" or request.endpoint != "govkit.static":
+        # Pages may show personal data: never keep them in shared or browser caches.
+        headers.setdefault("Cache-Control", "no-store")
+    _log_request(response)
+    return response
+
+
+def _log_request(response: Response) -> None:
+    started = g.get("request_started")
+    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    level = logging.DEBUG if request.path.startswith(_QUIET_PATHS) else logging.INFO
+    # The path only: query strings can carry codes and tokens.
+    log.log(
+        level,
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+        },
+    )
+
+
+def _jinja_globals() -> dict[str, Any]:
+    return {
+        "csp_nonce": lambda: g.get("csp_nonce", ""),
+        "current_language": i18n.current_language,
+        "other_language": i18n.other_language,
+        "language_names": i18n.LANGUAGES,
+        "language_switch_url": _language_switch_url,
+    }
+
+
+def _language_switch_url(code: str) -> str:
+    from flask import url_for
+
+    here = request.full_path if request.query_string else request.path
+    return url_for("govkit.switch_language", code=code, next=here)
+
+
+def init_app(
+    app: Flask,
+    settings: ServiceSettings,
+    *,
+    title: Any,
+    home_url: str = "/",
+    translations: Path | None = None,
+    version: str = "0",
+) -> None:
+    """Apply the kit's web conventions to ``app`` (call once, from the factory)."""
+    logs.configure(settings.service_name, settings.log_level)
+    app.extensions["govkit.settings"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key.get_secret_value(),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_NAME=f"{settings.service_name}_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.uses_https,
+        PREFERRED_URL_SCHEME="https" if settings.uses_https else "http",
+        TESTING=settings.environment == "test",
+        GOVKIT_SERVICE=settings.service_name,
+        GOVKIT_VERSION=version,
+        GOVKIT_TITLE=title,
+        GOVKIT_HOME_URL=home_url,
+        GOVKIT_PORTAL_URL=settings.portal_url,
+        GOVKIT_API_BLUEPRINTS=(),
+        GOVKIT_FORM_ACTION=(),
+    )
+    i18n.init_app(app, *([translations] if translations else []))
+
+    app.jinja_env.undefined = KitUndefined
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            app.create_global_jinja_loader(),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.globals.update(_jinja_globals())
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    csrf.init_app(app)
+    app.before_request(_begin_request)
+    app.after_request(_finish_request)
+    errors.register_error_handlers(app)
+    from govkit.access import PUBLIC
+
+    register_blueprint(app, govkit_blueprint, access=PUBLIC)
