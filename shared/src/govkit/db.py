@@ -160,6 +160,14 @@ def upgrade(database: Database, migrations_dir: Path, revision: str = "head") ->
         command.upgrade(_alembic_config(migrations_dir, connection), revision)
 
 
+def downgrade(database: Database, migrations_dir: Path, revision: str) -> None:
+    """Undo a service's migrations down to ``revision`` (``"base"`` empties the schema)."""
+    from alembic import command
+
+    with database.engine.begin() as connection:
+        command.downgrade(_alembic_config(migrations_dir, connection), revision)
+
+
 def current_revision(database: Database) -> str | None:
     """The revision the database is at, or ``None`` for an empty database."""
     from alembic.runtime.migration import MigrationContext

@@ -81,9 +81,12 @@ class RedactingFilter(logging.Filter):
         for key in list(vars(record)):
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 setattr(record, key, redact_value(key, getattr(record, key)))
-        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            # Another handler may already have cached the raw text: always format afresh.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
         return True
 
 

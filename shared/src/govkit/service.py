@@ -9,6 +9,7 @@ without importing one service from another.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,12 @@ class ServiceDefinition:
 
     def settings(self, environ: Any = None, **overrides: Any) -> ServiceSettings:
         return self.settings_class.from_env(environ, **overrides)
+
+    def create_app(self, settings: ServiceSettings) -> Flask:
+        """Call the app factory that ``app`` names (``"residence:create_app()"``)."""
+        module_name, _, call = self.app.partition(":")
+        factory = getattr(importlib.import_module(module_name), call.removesuffix("()"))
+        return factory(settings)
 
 
 @functools.cache

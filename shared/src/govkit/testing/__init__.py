@@ -1,5 +1,6 @@
 """Test helpers shared by every service and the acceptance suite.
 
+* :func:`build_test_app` — a service's app with test settings on a fresh, migrated database.
 * :func:`check_page` — the page checker: every HTML response a test reads goes through it.
 * :class:`PostgresServer` — throwaway PostgreSQL databases for the persistence tests.
 * :func:`assert_access_declared` — every blueprint of an app declared who may use it.
@@ -7,8 +8,16 @@
   ``database_url`` fixture that runs a test on SQLite and, when reachable, on PostgreSQL.
 """
 
+from govkit.testing.apps import build_test_app
 from govkit.testing.pages import Page, PageProblem, check_page
 from govkit.testing.postgres import PostgresServer
 from govkit.testing.routes import assert_access_declared
 
-__all__ = ["Page", "PageProblem", "PostgresServer", "assert_access_declared", "check_page"]
+__all__ = [
+    "Page",
+    "PageProblem",
+    "PostgresServer",
+    "assert_access_declared",
+    "build_test_app",
+    "check_page",
+]

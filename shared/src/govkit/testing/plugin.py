@@ -5,15 +5,22 @@
 * ``database_url`` runs a test twice: on a fresh SQLite file and on a fresh PostgreSQL database
   (skipped with that one reason when the server is not reachable).
 * ``postgres`` gives the throwaway-database server itself (skips when unreachable).
+* ``service_app`` builds a service's app on ``database_url`` (migrated, seeded) and closes its
+  database connections after the test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 
+from govkit.db import get_database
+from govkit.service import ServiceDefinition, load_definition
+from govkit.testing.apps import build_test_app
 from govkit.testing.postgres import PostgresServer
 
 _STATE: dict[str, object] = {}
@@ -40,6 +47,21 @@ def pytest_report_header(config: pytest.Config) -> str:
     return (
         f"PostgreSQL: {description}; the PostgreSQL variants of the persistence tests are SKIPPED"
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if "ok" not in _STATE:
+        return
+    ran = [
+        report
+        for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed")
+        if report.when == "call" and "postgres" in report.keywords
+    ]
+    _server_obj, ok, description = _server()
+    if ok:
+        terminalreporter.write_line(f"PostgreSQL: {len(ran)} test(s) ran against {description}")
+    else:
+        terminalreporter.write_line(f"PostgreSQL: {description}; its tests were skipped")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -69,3 +91,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         server.drop_database(url)
+
+
+ServiceAppFactory = Callable[..., Flask]
+
+
+@pytest.fixture
+def service_app(database_url: str, tmp_path: Path) -> Iterator[ServiceAppFactory]:
+    """``service_app("residence", **settings)`` → the app on this test's database."""
+    built: list[Flask] = []
+
+    def build(service: str | ServiceDefinition, **overrides: Any) -> Flask:
+        definition = load_definition(service) if isinstance(service, str) else service
+        overrides.setdefault("database_url", database_url)
+        overrides.setdefault("data_dir", tmp_path / definition.name)
+        app = build_test_app(definition, **overrides)
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        get_database(app).dispose()

@@ -1,0 +1,105 @@
+"""kit.toml: start order, validation and each instance's environment."""
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from govkit.stack import Manifest, Stack, StackError
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kit.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_kits_manifest_starts_trust_before_everything_else() -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    stages = manifest.stages()
+    assert [s.instance for s in stages[0]] == ["trust"]
+    instances = {s.instance for s in manifest.services}
+    assert {"portal", "idp", "central", "residence", "childcare", "company", "pension"} <= instances
+    ports = [s.port for s in manifest.services]
+    assert len(ports) == len(set(ports)), "two services share a port"
+
+
+def test_stages_follow_the_after_relation(tmp_path: Path) -> None:
+    manifest = Manifest.load(
+        write(
+            tmp_path,
+            """
+[services.c]
+port = 3
+after = ["b"]
+[services.b]
+port = 2
+after = ["a"]
+[services.a]
+port = 1
+""",
+        )
+    )
+    assert [[s.instance for s in stage] for stage in manifest.stages()] == [["a"], ["b"], ["c"]]
+
+
+def test_a_cycle_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, '[services.a]\nport=1\nafter=["b"]\n[services.b]\nport=2\nafter=["a"]\n')
+    with pytest.raises(StackError, match="circular"):
+        Manifest.load(path)
+
+
+def test_broken_toml_and_a_missing_file_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(StackError, match="not valid TOML"):
+        Manifest.load(write(tmp_path, "[services.a\n"))
+    with pytest.raises(StackError, match="no kit manifest"):
+        Manifest.load(tmp_path / "absent.toml")
+
+
+def test_selecting_unknown_services_names_them(tmp_path: Path) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    with pytest.raises(StackError, match="nowhere"):
+        manifest.select(["portal", "nowhere"])
+    assert [s.instance for s in manifest.select(["portal"]).services] == ["portal"]
+
+
+def test_each_instance_gets_its_own_folder_secret_and_urls(tmp_path: Path) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    stack = Stack(manifest, tmp_path / "var", free_ports=True, environ={})
+    portal = next(s for s in manifest.services if s.instance == "portal")
+    env = stack.environment_for(portal)
+    assert env["PORTAL_DATA_DIR"] == str(tmp_path / "var" / "portal")
+    assert env["PORTAL_PUBLIC_URL"] == stack.url("portal")
+    assert env["KIT_IDP_URL"] == stack.url("idp")
+    assert env["KIT_ENVIRONMENT"] == "production"
+    secret_file = tmp_path / "var" / "portal" / "secret_key"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    # Later runs reuse the same secret.
+    assert stack.environment_for(portal)["PORTAL_SECRET_KEY"] == env["PORTAL_SECRET_KEY"]
+    assert len(env["PORTAL_SECRET_KEY"]) >= 32
+
+
+def test_security_servers_never_share_one_database(tmp_path: Path) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    environ = {
+        "SECURITYSERVER_DATABASE_URL": "postgresql+psycopg://x/shared",
+        "SS_DA_DATABASE_URL": "postgresql+psycopg://x/ss_da",
+    }
+    stack = Stack(manifest, tmp_path / "var", free_ports=True, environ=environ)
+    specs = {s.instance: s for s in manifest.services}
+    assert stack.environment_for(specs["ss-da"])["SECURITYSERVER_DATABASE_URL"].endswith("/ss_da")
+    other = stack.environment_for(specs["ss-jps"])
+    assert "SECURITYSERVER_DATABASE_URL" not in other
+    assert other["SECURITYSERVER_MEMBER"] == "GOV/JPS"
+
+
+def test_a_services_own_database_url_passes_through(tmp_path: Path) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    url = "postgresql+psycopg://x/residence"
+    stack = Stack(
+        manifest, tmp_path / "var", free_ports=True, environ={"RESIDENCE_DATABASE_URL": url}
+    )
+    residence = next(s for s in manifest.services if s.instance == "residence")
+    assert stack.environment_for(residence)["RESIDENCE_DATABASE_URL"] == url
