@@ -18,6 +18,7 @@ from types import FrameType
 
 import click
 
+from govkit.config import SettingsError
 from govkit.service import load_definition, prepare
 from govkit.stack import Manifest, Stack, StackError
 
@@ -161,14 +162,17 @@ def prepare_command(services: tuple[str, ...], manifest: Path | None, var: str |
 
 
 @main.command()
-@click.argument("package")
-@click.option("--bind", default=lambda: os.environ.get("KIT_BIND", "0.0.0.0:8000"))
+@click.argument("package", envvar="KIT_SERVICE")
+@click.option("--bind", envvar="KIT_BIND", default="0.0.0.0:8000", show_default=True)
 def serve(package: str, bind: str) -> None:
-    """Prepare one service from its environment, then run it under gunicorn (containers)."""
-    definition = load_definition(package)
+    """Prepare one service from its environment, then run it under gunicorn (containers).
+
+    PACKAGE defaults to $KIT_SERVICE; settings come from the service's own variables.
+    """
     try:
+        definition = load_definition(package)
         settings = definition.settings()
-    except Exception as exc:  # noqa: BLE001 - report the settings problem, not a traceback
+    except (LookupError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     report = prepare(definition, settings)
     click.echo(f"{package}: {report.dialect} database at revision {report.revision}", err=True)

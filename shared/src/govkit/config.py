@@ -163,9 +163,11 @@ class ServiceSettings(BaseModel):
         lines = [f"invalid settings for {cls.service_name}:"]
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else ""
-            where = " or ".join(cls.env_names(field)) if field in cls.model_fields else "settings"
             message = error["msg"].removeprefix("Value error, ")
-            lines.append(f"  {where}: {message}")
+            if field in cls.model_fields:
+                lines.append(f"  {' or '.join(cls.env_names(field))}: {message}")
+            else:
+                lines.append(f"  {message}")
         return "\n".join(lines)
 
     # -- helpers ------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Acceptance tests: Gherkin journeys that drive the running kit in headless Chromium."""

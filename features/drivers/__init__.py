@@ -1,0 +1,1 @@
+"""Drivers: how steps reach the kit (never its databases), the browser and the page."""

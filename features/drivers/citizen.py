@@ -1,0 +1,107 @@
+"""A citizen in a browser: the actions and observations steps are written in.
+
+Steps never click selectors or build URLs themselves; they ask the citizen (and the page
+objects below) to do what a person would: open the portal, switch language, open a service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playwright.sync_api import ConsoleMessage, Page
+
+from features.drivers import accessibility
+from features.drivers.kit import RunningKit
+
+LANGUAGE_NAMES = {"Japanese": "ja", "English": "en", "日本語": "ja", "英語": "en"}
+SWITCH_LABELS = {"ja": "日本語", "en": "English"}
+
+
+@dataclass
+class ServiceCard:
+    title: str
+    needs: list[str]
+    duration: str
+    fee: str
+    status: str
+
+
+@dataclass
+class Citizen:
+    name: str
+    page: Page
+    kit: RunningKit
+    console: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", self._remember)
+
+    def _remember(self, message: ConsoleMessage) -> None:
+        self.console.append(message.text)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def open_portal(self) -> None:
+        self.page.goto(self.kit.url("portal"))
+
+    def switch_language(self, language: str) -> None:
+        code = LANGUAGE_NAMES[language]
+        self.page.locator(".kit-language-switch").get_by_role(
+            "link", name=SWITCH_LABELS[code]
+        ).click()
+        self.page.wait_for_load_state()
+
+    def open_service(self, title: str) -> None:
+        self.page.locator(".kit-journey").get_by_role("link", name=title, exact=True).click()
+        self.page.wait_for_load_state()
+
+    def skip_to_main_content_with_the_keyboard(self) -> None:
+        self.page.keyboard.press("Tab")
+        self.page.keyboard.press("Enter")
+
+    # -- observations -----------------------------------------------------------------------
+
+    def heading(self) -> str:
+        return self.page.locator("h1").inner_text().strip()
+
+    def language(self) -> str:
+        return self.page.locator("html").get_attribute("lang") or ""
+
+    def title(self) -> str:
+        return self.page.title()
+
+    def focused_text(self) -> str:
+        return self.page.evaluate("() => document.activeElement.textContent.trim()")
+
+    def focused_id(self) -> str:
+        return self.page.evaluate("() => document.activeElement.id")
+
+    def current_service(self) -> str | None:
+        return self.kit.instance_for_url(self.page.url)
+
+    def notice(self) -> str:
+        return self.page.locator(".govuk-inset-text").inner_text().strip()
+
+    def services(self) -> list[ServiceCard]:
+        cards = []
+        for card in self.page.locator(".kit-journey").all():
+            rows = card.locator(".govuk-summary-list__row")
+            facts = {r.locator("dt").inner_text().strip(): r.locator("dd") for r in rows.all()}
+            values = list(facts.values())
+            tag = card.locator(".govuk-tag")
+            cards.append(
+                ServiceCard(
+                    title=card.locator("h3").inner_text().strip(),
+                    needs=[li.inner_text().strip() for li in values[0].locator("li").all()],
+                    duration=values[1].inner_text().strip(),
+                    fee=values[2].inner_text().strip(),
+                    status=tag.inner_text().strip() if tag.count() else "",
+                )
+            )
+        return cards
+
+    def accessibility_problems(self, impacts: set[str]) -> list[accessibility.Violation]:
+        return [v for v in accessibility.scan(self.page) if v.impact in impacts]
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m]

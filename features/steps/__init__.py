@@ -1,0 +1,1 @@
+"""Step definitions, in citizen language, grouped by area."""

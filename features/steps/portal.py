@@ -1,0 +1,56 @@
+"""Steps about the portal: opening it, reading the services, choosing one."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from features.drivers.citizen import Citizen
+
+
+@given(parsers.parse("{name} opens the Madoguchi portal"))
+@given(parsers.parse("{name}さんが窓口ポータルを開く"))
+def open_portal(citizen: Citizen) -> None:
+    citizen.open_portal()
+
+
+@given(parsers.parse("{name} opens the Madoguchi portal in {language}"))
+def open_portal_in(citizen: Citizen, language: str) -> None:
+    citizen.open_portal()
+    if citizen.language() != {"Japanese": "ja", "English": "en"}[language]:
+        citizen.switch_language(language)
+
+
+@then(parsers.parse("{name} sees these services:"))
+@then("次のサービスが表示される:")
+def sees_services(citizen: Citizen, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    expected = [dict(zip(header, row, strict=True)) for row in rows]
+    cards = {card.title: card for card in citizen.services()}
+    assert list(cards) == [row[header[0]] for row in expected]
+    for row in expected:
+        card = cards[row[header[0]]]
+        assert row[header[1]] in card.needs, card.needs
+        assert card.duration == row[header[2]]
+
+
+@then(parsers.parse("every service says it is not open online yet: {status}"))
+def services_not_open(citizen: Citizen, status: str) -> None:
+    assert {card.status for card in citizen.services()} == {status}
+
+
+@when(parsers.parse('{name} opens the "{title}" service'))
+@when(parsers.parse("「{title}」を選ぶ"))
+def open_service(citizen: Citizen, title: str) -> None:
+    citizen.open_service(title)
+
+
+@then(parsers.parse("{name} is on the {service} service"))
+@then(parsers.parse("{service}のサービスに移動している"))
+def on_service(citizen: Citizen, service: str) -> None:
+    assert citizen.current_service() == service
+
+
+@then(parsers.parse('{name} is told "{notice}"'))
+@then(parsers.parse("「{notice}」と案内される"))
+def told(citizen: Citizen, notice: str) -> None:
+    assert citizen.notice() == notice
