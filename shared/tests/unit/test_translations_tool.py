@@ -1,0 +1,34 @@
+"""The catalogue check finds strings that have no Japanese translation."""
+
+from pathlib import Path
+
+from govkit import translations_tool
+
+
+def _package(root: Path, source: str) -> Path:
+    package = root / "services" / "demo" / "src" / "demo"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(source, encoding="utf-8")
+    (root / "shared" / "src" / "govkit").mkdir(parents=True)
+    return package
+
+
+def test_new_strings_are_reported_until_translated(tmp_path: Path) -> None:
+    package = _package(tmp_path, 'from flask_babel import gettext as _\nTITLE = _("Hello")\n')
+    po = package / "translations" / "ja" / "LC_MESSAGES" / "messages.po"
+    assert translations_tool.missing_from_catalogues(tmp_path) == {po: ["Hello"]}
+
+    translations_tool.extract(tmp_path)
+    assert translations_tool.missing_from_catalogues(tmp_path) == {}
+    assert translations_tool.untranslated(tmp_path) == {po: ["Hello"]}
+
+    po.write_text(
+        po.read_text(encoding="utf-8")
+        .replace('msgstr ""\n\n', 'msgstr ""\n\n', 1)
+        .replace('msgid "Hello"\nmsgstr ""', 'msgid "Hello"\nmsgstr "こんにちは"'),
+        encoding="utf-8",
+    )
+    assert translations_tool.untranslated(tmp_path) == {}
+    compiled = list(translations_tool.compile_all(tmp_path))
+    assert compiled == [po.with_suffix(".mo")]
+    assert compiled[0].stat().st_size > 0
