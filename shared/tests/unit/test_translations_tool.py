@@ -23,9 +23,9 @@ def test_new_strings_are_reported_until_translated(tmp_path: Path) -> None:
     assert translations_tool.untranslated(tmp_path) == {po: ["Hello"]}
 
     po.write_text(
-        po.read_text(encoding="utf-8")
-        .replace('msgstr ""\n\n', 'msgstr ""\n\n', 1)
-        .replace('msgid "Hello"\nmsgstr ""', 'msgid "Hello"\nmsgstr "こんにちは"'),
+        po.read_text(encoding="utf-8").replace(
+            'msgid "Hello"\nmsgstr ""', 'msgid "Hello"\nmsgstr "こんにちは"'
+        ),
         encoding="utf-8",
     )
     assert translations_tool.untranslated(tmp_path) == {}
