@@ -27,7 +27,10 @@ from govkit.testing.plugin import ServiceAppFactory
 SERVICES = sorted(e.name for e in entry_points(group="madoguchi.services"))
 SERVICES_DIR = Path(__file__).parent
 #: Extra settings a service cannot start without (values as kit.toml would give them).
-REQUIRED_SETTINGS = {"securityserver": {"member": "GOV/DA"}}
+REQUIRED_SETTINGS: dict[str, dict[str, str]] = {
+    "securityserver": {"member": "GOV/DA"},
+    "trust": {"trust_ra_token": "r" * 40},
+}
 #: What domain/ modules may never import: they are pure rules.
 IMPURE = ("flask", "sqlmodel", "sqlalchemy", "requests", "govkit", "httpx", "werkzeug")
 

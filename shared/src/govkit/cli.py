@@ -25,7 +25,7 @@ from govkit.stack import Manifest, Stack, StackError
 MARKER = ".madoguchi-var"
 
 
-class _Shutdown(Exception):  # noqa: N818 - control flow, not an error
+class _Shutdown(Exception):
     pass
 
 
@@ -85,10 +85,8 @@ def up(services: tuple[str, ...], manifest: Path | None, var: str | None) -> Non
     stack = Stack(kit, var_dir, say=click.echo)
     exit_code = 0
     try:
-        click.echo("• Preparing databases (migrations, demo data)")
-        stack.prepare()
-        click.echo("• Starting services")
-        stack.start()
+        click.echo("• Preparing (migrations, demo data, certificates) and starting services")
+        stack.up()
         _print_table(stack, time.monotonic() - started_at)
         while True:
             time.sleep(0.5)

@@ -75,7 +75,7 @@ _CSRF_PAGE = (
 )
 
 
-class Problem(Exception):  # noqa: N818 - it is the RFC's word
+class Problem(Exception):
     """An API error answered as ``application/problem+json``.
 
     ``type`` is a URI reference naming the kind of problem (``about:blank`` for plain HTTP

@@ -27,6 +27,8 @@ _service = os.environ.get("KIT_INSTANCE", "gunicorn")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
+    # The app's own handler (govkit.logs) serves the root logger: gunicorn must not add one.
+    "root": {"level": "INFO", "handlers": []},
     "formatters": {"json": {"()": "govkit.logs.json_formatter"}},
     "filters": {
         "context": {"()": "govkit.logs.ContextFilter", "service": _service},

@@ -5,9 +5,10 @@
 1. read ``kit.toml`` (which services, which ports, start order, per-instance settings);
 2. create the runtime folder (``var/``): one sub-folder per service with its database and a
    random secret key made on first run and reused afterwards;
-3. prepare every service in-process: apply its Alembic migrations, seed its demo data;
-4. start each service under gunicorn in its own process group, stage by stage (a service starts
-   once everything it comes ``after`` answers ``GET /healthz``);
+3. stage by stage (a service comes ``after`` the services it needs), prepare each service
+   in-process (apply its Alembic migrations, seed its demo data — which may call a service of an
+   earlier stage, such as the trust service for a seal certificate), then start it under
+   gunicorn in its own process group and wait until it answers ``GET /healthz``;
 5. on :meth:`Stack.stop` (Ctrl-C, SIGTERM, the end of a test session) terminate every process
    group it started, escalate to SIGKILL after a grace period, and check the ports are free.
 
@@ -299,6 +300,10 @@ class Stack:
         env[f"{prefix}DATA_DIR"] = str(data_dir)
         env[f"{prefix}PUBLIC_URL"] = self.url(spec.instance)
         env[f"{prefix}SECRET_KEY"] = _read_or_create_secret(data_dir / "secret_key")
+        # Kit-wide: lets services obtain certificates from the trust service's RA.
+        env.setdefault(
+            "KIT_TRUST_RA_TOKEN", _read_or_create_secret(self.var_dir / "kit" / "trust_ra_token")
+        )
         instance_db = self.base_environ.get(f"{spec.env_key}_DATABASE_URL")
         if instance_db:
             env[f"{prefix}DATABASE_URL"] = instance_db
@@ -312,30 +317,31 @@ class Stack:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def prepare(self) -> dict[str, PrepareReport]:
-        """Migrate and seed every service's database (in this process; idempotent)."""
+    def prepare(self, stages: list[list[ServiceSpec]] | None = None) -> dict[str, PrepareReport]:
+        """Migrate and seed services' databases (in this process; idempotent).
+
+        Seeding may call services of earlier stages (a seal certificate from the trust service,
+        say): :meth:`up` prepares each stage only once the stages before it are running.
+        """
         self.var_dir.mkdir(parents=True, exist_ok=True)
         (self.var_dir / "log").mkdir(exist_ok=True)
-        for stage in self.manifest.stages():
+        for stage in stages if stages is not None else self.manifest.stages():
             for spec in stage:
                 definition = load_definition(spec.package)
                 try:
                     settings = definition.settings(self.environment_for(spec))
                     report = prepare(definition, settings)
                 except Exception as exc:
-                    raise StackError(
-                        f"{spec.instance}: preparing the database failed: {exc}"
-                    ) from exc
+                    raise StackError(f"{spec.instance}: preparing failed: {exc}") from exc
                 self.reports[spec.instance] = report
-                seeded = f", seeded {', '.join(report.seeded)}" if report.seeded else ""
+                seeded = f", {'; '.join(report.seeded)}" if report.seeded else ""
                 self.say(
                     f"  ✓ {spec.instance:<16} {report.dialect} database at revision "
                     f"{report.revision or '-'}{seeded}"
                 )
         return self.reports
 
-    def start(self) -> None:
-        """Start every service, stage by stage, waiting for each to answer ``/healthz``."""
+    def _check_ports(self) -> None:
         busy = [
             f"{s.instance} ({self.ports[s.instance]})"
             for s in self.manifest.services
@@ -346,13 +352,31 @@ class Stack:
                 "port already in use: " + ", ".join(busy) + ". Is another `make up` running? "
                 "`ss -ltnp` shows which process holds a port."
             )
+
+    def _start_stage(self, stage: list[ServiceSpec]) -> None:
+        for spec in stage:
+            self._spawn(spec)
+        for spec in stage:
+            self._wait_healthy(self.running[spec.instance])
+            self.say(f"  ✓ {spec.instance:<16} running at {self.url(spec.instance)}")
+
+    def start(self) -> None:
+        """Start every (already prepared) service, stage by stage, waiting for ``/healthz``."""
+        self._check_ports()
         try:
             for stage in self.manifest.stages():
-                for spec in stage:
-                    self._spawn(spec)
-                for spec in stage:
-                    self._wait_healthy(self.running[spec.instance])
-                    self.say(f"  ✓ {spec.instance:<16} {self.url(spec.instance)}")
+                self._start_stage(stage)
+        except BaseException:
+            self.stop()
+            raise
+
+    def up(self) -> None:
+        """Prepare and start each stage in turn: what `make up` does."""
+        self._check_ports()
+        try:
+            for stage in self.manifest.stages():
+                self.prepare([stage])
+                self._start_stage(stage)
         except BaseException:
             self.stop()
             raise
@@ -417,8 +441,7 @@ class Stack:
         self.running.clear()
 
     def __enter__(self) -> Stack:
-        self.prepare()
-        self.start()
+        self.up()
         return self
 
     def __exit__(self, *_exc: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -71,6 +71,12 @@ def extract(root: Path) -> list[str]:
     return report
 
 
+def _translated(message: Message) -> bool:
+    """A message has every form translated (plural messages have a tuple of forms)."""
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(forms)
+
+
 def untranslated(root: Path) -> dict[Path, list[str]]:
     """Catalogue → messages with no (or a fuzzy) translation."""
     problems: dict[Path, list[str]] = {}
@@ -81,7 +87,7 @@ def untranslated(root: Path) -> dict[Path, list[str]]:
                 continue
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=locale)
-            missing = [str(m.id) for m in catalog if m.id and (not m.string or m.fuzzy)]
+            missing = [str(m.id) for m in catalog if m.id and (not _translated(m) or m.fuzzy)]
             if missing:
                 problems[path] = missing
     return problems

@@ -43,8 +43,9 @@ HealthCheck = Callable[[], dict[str, Any]]
 class KitUndefined(StrictUndefined):
     """Strict where a silent blank would hide a bug, lenient where GOV.UK macros need it.
 
-    Printing, iterating, measuring or comparing an undefined value raises; testing it for
-    truth (``{% if params.hint %}``) or reaching into it (``params.hint.text``) does not.
+    Printing, iterating or measuring an undefined value raises; testing it for truth
+    (``{% if params.hint %}``), reaching into it (``params.hint.text``) or comparing it with
+    another undefined value (``params.x != undefined``, as GOV.UK macros do) does not.
     """
 
     def __bool__(self) -> bool:
@@ -57,6 +58,16 @@ class KitUndefined(StrictUndefined):
 
     def __getitem__(self, _key: Any) -> Any:
         return self
+
+    # GOV.UK macros compare against an undefined name (``params.x != undefined``).
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return id(type(self))
 
 
 govkit_blueprint = Blueprint(

@@ -1,4 +1,5 @@
-"""Madoguchi portal: the citizen's front door to every journey."""
+"""Madoguchi portal: the citizen's front door to every journey, and where anyone checks a
+document the kit issued."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from govkit.access import PUBLIC
+from govkit.access import PUBLIC, PUBLIC_API
+from govkit.certificates.status import DocumentStatus
+from govkit.certificates.web import StatusRecord, status_blueprint
+from govkit.db import get_session
 from govkit.service import migrations_dir, new_app
 from govkit.web import register_blueprint
 from portal.settings import PortalSettings
 
 __version__ = "0.1.0"
+
+STATUS_LIST = "documents"
 
 
 def create_app(settings: PortalSettings | None = None) -> Flask:
@@ -26,7 +32,39 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from portal import api, documents, repository, testing
     from portal.web import bp as web_bp
 
+    store = documents.init_app(app, settings)
+
+    def lookup(document_id: str) -> StatusRecord | None:
+        record = repository.find_document(session=get_session(), document_id=document_id)
+        if record is None:
+            return None
+        return StatusRecord(
+            document_id=record.id,
+            status=DocumentStatus(record.status),
+            changed_at=record.status_changed_at,
+            reason=record.status_reason,
+            superseded_by=record.superseded_by,
+        )
+
+    def statuses(name: str) -> list[DocumentStatus] | None:
+        if name != STATUS_LIST:
+            return None
+        return [DocumentStatus(s) for _i, s in repository.list_statuses(session=get_session())]
+
     register_blueprint(app, web_bp, access=PUBLIC)
+    register_blueprint(app, api.bp, access=PUBLIC_API)
+    register_blueprint(
+        app,
+        status_blueprint(
+            lookup=lookup,
+            list_statuses=statuses,
+            identity=store.identity,
+            list_url=lambda name: f"{settings.public_url}/api/v1/status-lists/{name}",
+        ),
+        access=PUBLIC_API,
+    )
+    register_blueprint(app, testing.bp, access=testing.TESTING)
     return app

@@ -1,8 +1,22 @@
 """How the kit's tools see the portal (entry point ``madoguchi.services:portal``)."""
 
+from __future__ import annotations
+
+from govkit.db import Database
 from govkit.service import ServiceDefinition, migrations_dir
 from portal.models import PortalModel
 from portal.settings import PortalSettings
+
+
+def seed(settings: PortalSettings, database: Database) -> list[str]:
+    """Obtain the portal's seal from the trust service (once), to issue specimen certificates."""
+    from portal.documents import provision_seal
+
+    if settings.trust_ra_token is None:
+        return ["no seal (no registration token): specimen certificates disabled"]
+    identity, created = provision_seal(settings)
+    return [f"{'new' if created else 'existing'} seal {identity.kid}"]
+
 
 definition = ServiceDefinition(
     name="portal",
@@ -10,5 +24,6 @@ definition = ServiceDefinition(
     app="portal:create_app()",
     metadata=PortalModel.metadata,
     migrations=migrations_dir(__file__),
-    description="the citizen's home page",
+    seed=seed,  # type: ignore[arg-type]
+    description="the citizen's home page and document verification",
 )

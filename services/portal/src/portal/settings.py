@@ -2,9 +2,18 @@
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from govkit.config import ServiceSettings
 
 
 class PortalSettings(ServiceSettings):
     service_name: ClassVar[str] = "portal"
     env_prefix: ClassVar[str] = "PORTAL_"
+
+    #: The exchange member the portal's specimen seal belongs to (the Digital Agency).
+    seal_holder: str = "GOV/DA"
+    #: How long a specimen certificate stays valid.
+    specimen_validity_days: int = Field(default=90, ge=1, le=3650)
+    #: Test-only endpoints (seeding backdated specimens); never on outside the test suite.
+    testing_endpoints: bool = False

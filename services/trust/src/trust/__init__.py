@@ -10,7 +10,11 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from govkit.access import PUBLIC_API
 from govkit.service import migrations_dir, new_app
+from govkit.web import register_blueprint
+from trust.keyring import Keyring
+from trust.pki import Urls
 from trust.settings import TrustSettings
 
 __version__ = "0.1.0"
@@ -27,4 +31,16 @@ def create_app(settings: TrustSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from trust.web import pki, ra
+    from trust.web.context import TrustContext, validity_from_settings
+
+    app.extensions["trust"] = TrustContext(
+        keyring=Keyring(settings.data_dir / "keys"),
+        urls=Urls(settings.public_url),
+        validity=validity_from_settings(
+            settings.ocsp_validity_minutes, settings.crl_validity_hours, settings.seal_validity_days
+        ),
+    )
+    register_blueprint(app, pki.bp, access=PUBLIC_API)
+    register_blueprint(app, ra.bp, access=ra.RA_ACCESS)
     return app

@@ -8,7 +8,7 @@ from govkit.testing.plugin import ServiceAppFactory
 
 @pytest.fixture
 def app(service_app: ServiceAppFactory) -> Flask:
-    return service_app("trust")
+    return service_app("trust", trust_ra_token="r" * 40)
 
 
 def test_health(app: Flask) -> None:

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup, Tag
 ERROR_PREFIXES = ("エラー:", "Error:")
 
 
-class PageProblem(AssertionError):  # noqa: N818 - reads as what it reports
+class PageProblem(AssertionError):
     """The page broke one or more of the checker's rules."""
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from portal.web import views  # noqa: E402, F401 - registers the routes
+from portal.web import certificates, verification, views  # noqa: E402, F401 - registers routes

@@ -1,0 +1,1 @@
+"""The portal's pure rules: no Flask, no database, no network; ``today`` is a parameter."""

@@ -1,0 +1,1 @@
+"""The trust service's HTTP interface: public PKI endpoints and the registration authority."""

@@ -1,0 +1,190 @@
+"""PAdES B-LTA sealing with an agency's ECDSA seal certificate (pyHanko).
+
+Three incremental revisions, in this order (EU DSS expects revocation data to follow the
+signature time):
+
+1. the seal: a PAdES signature (``ETSI.CAdES.detached``) in a field placed over the 公印 the
+   page already shows, with a signature timestamp from the kit TSA (B-T);
+2. the DSS: certificates, OCSP responses and CRLs for the whole chain of the seal and of the TSA
+   (B-LT);
+3. a document timestamp over everything (B-LTA), the last revision, so it covers the whole file.
+
+Levers that keep this fast in a long-running worker: the key is parsed once; one keep-alive HTTP
+session per thread for the TSA; ``bytes_reserved`` (no dry-run signature); revocation
+information fetched once and reused while it is fresh (a validation context per thread, renewed
+every few minutes, well inside the OCSP validity).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import requests
+from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.content import RawContent
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, set_tsp_headers
+from pyhanko.sign.validation import add_validation_info
+from pyhanko.stamp.static import StaticStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from govkit.certificates.keys import der
+
+SEAL_FIELD = "KitSeal"
+BYTES_RESERVED = 16384
+MM = 72 / 25.4
+
+
+class SealingError(RuntimeError):
+    """The document could not be sealed (TSA, OCSP or CRL unreachable, seal revoked…)."""
+
+
+def as_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(der(certificate))
+
+
+@dataclass(frozen=True)
+class SealBox:
+    """Where the 公印 is printed, in millimetres from the top-left corner of an A4 page."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    page_height: float = 297.0
+
+    def pdf_rect(self) -> tuple[float, float, float, float]:
+        """The same box in PDF points, origin bottom-left."""
+        x1 = self.left * MM
+        y1 = (self.page_height - self.top - self.height) * MM
+        return (x1, y1, x1 + self.width * MM, y1 + self.height * MM)
+
+
+class KeepAliveTimeStamper(TimeStamper):
+    """RFC 3161 over HTTP with one keep-alive session per thread."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        super().__init__()
+        self.url = url
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        try:
+            response = self._session().post(
+                self.url, req.dump(), headers=set_tsp_headers({}), timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise TimestampRequestError("the timestamp authority is unreachable") from exc
+        if response.headers.get("Content-Type") != "application/timestamp-reply":
+            raise TimestampRequestError("the timestamp authority answered something else")
+        return tsp.TimeStampResp.load(response.content)
+
+
+class Sealer:
+    """Seals PDFs for one agency: its key, its certificate chain, the kit TSA and roots."""
+
+    def __init__(
+        self,
+        *,
+        key: ec.EllipticCurvePrivateKey,
+        certificate: x509.Certificate,
+        chain: Sequence[x509.Certificate],
+        trust_roots: Sequence[x509.Certificate],
+        tsa_url: str,
+        box: SealBox,
+        reason: str,
+        location: str,
+        revinfo_reuse_seconds: float = 300.0,
+    ) -> None:
+        private = asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        self._signer = signers.SimpleSigner(
+            signing_cert=as_asn1(certificate),
+            signing_key=private,
+            cert_registry=SimpleCertificateStore.from_certs([as_asn1(c) for c in chain]),
+        )
+        self._roots = [as_asn1(r) for r in trust_roots]
+        self._timestamper = KeepAliveTimeStamper(tsa_url)
+        self._box = box
+        rect = box.pdf_rect()
+        # The 公印 is drawn on the page; the widget over it must not hide it, nor bring a font.
+        self._stamp = StaticStampStyle(
+            border_width=0,
+            background=RawContent(b"", box=BoxConstraints(rect[2] - rect[0], rect[3] - rect[1])),
+        )
+        self._metadata = PdfSignatureMetadata(
+            field_name=SEAL_FIELD,
+            subfilter=SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            reason=reason,
+            location=location,
+        )
+        self._revinfo_reuse = revinfo_reuse_seconds
+        self._local = threading.local()
+
+    def _validation_context(self) -> ValidationContext:
+        """A per-thread context whose fetched OCSP responses and CRLs are reused a while."""
+        created = getattr(self._local, "created", 0.0)
+        if time.monotonic() - created > self._revinfo_reuse:
+            self._local.context = ValidationContext(
+                trust_roots=self._roots, allow_fetching=True, revocation_mode="hard-fail"
+            )
+            self._local.created = time.monotonic()
+        return self._local.context
+
+    def seal(self, pdf: bytes) -> bytes:
+        """Return ``pdf`` sealed at PAdES B-LTA."""
+        try:
+            signer = PdfSigner(
+                self._metadata,
+                signer=self._signer,
+                timestamper=self._timestamper,
+                new_field_spec=SigFieldSpec(SEAL_FIELD, on_page=0, box=self._box.pdf_rect()),
+                stamp_style=self._stamp,
+            )
+            sealed = signer.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=BYTES_RESERVED
+            )
+            signature = PdfFileReader(sealed).embedded_signatures[0]
+            with_dss = add_validation_info(
+                signature, self._validation_context(), output=io.BytesIO()
+            )
+            final = PdfTimeStamper(self._timestamper).timestamp_pdf(
+                IncrementalPdfFileWriter(with_dss),
+                "sha256",
+                bytes_reserved=BYTES_RESERVED,
+                output=io.BytesIO(),
+            )
+        except Exception as exc:
+            # Drop the cached revocation data: the next attempt fetches it afresh.
+            self._local.created = 0.0
+            raise SealingError(f"sealing failed: {exc}") from exc
+        return final.getvalue()
