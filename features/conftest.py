@@ -19,8 +19,12 @@ RESULTS = Path(__file__).resolve().parents[1] / "test-results"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # This hook sees the whole session's items: mark only the acceptance suite's own.
+    here = Path(__file__).parent
     on_postgres, _description = PostgresServer().reachable()
     for item in items:
+        if here not in item.path.parents:
+            continue
         item.add_marker(pytest.mark.acceptance)
         if on_postgres:
             item.add_marker(pytest.mark.postgres)

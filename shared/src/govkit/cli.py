@@ -4,6 +4,8 @@ kit up [SERVICE…]     prepare and start the kit (or only the named services), 
 kit prepare [SERVICE…] apply migrations and seed demo data, then exit
 kit serve SERVICE     prepare one service from its environment and exec gunicorn (containers)
 kit reset             delete the runtime folder (databases, keys, logs)
+kit verify FILE.pdf   check a kit document offline (exit code per verdict)
+kit i18n …            message catalogues
 """
 
 from __future__ import annotations
@@ -237,3 +239,89 @@ def i18n_check() -> None:
                 click.echo(f"  untranslated: {message!r}", err=True)
         raise click.ClickException("some messages have no Japanese translation")
     click.echo("every message has a Japanese translation")
+
+
+#: ``kit verify`` exit codes, one per verdict (2 is click's usage error).
+VERIFY_EXIT_CODES = {
+    "valid": 0,
+    "tampered": 10,
+    "revoked": 11,
+    "expired": 12,
+    "untrusted-issuer": 13,
+    "not-issued": 14,
+}
+TRUST_UNAVAILABLE = 3
+
+
+@main.command()
+@click.argument("document", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--qr", "qr_text", help="check QR text (MDG1:…) instead of a PDF")
+@click.option(
+    "--trust-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="where the pinned root and the cached trust list live (default: var/verify)",
+)
+@click.option(
+    "--trust-url",
+    envvar="KIT_TRUST_URL",
+    default="http://localhost:8002",
+    show_default=True,
+    help="trust service to refresh the cached list from",
+)
+@click.option("--offline", is_flag=True, help="use only the cached trust list; ask no one")
+@click.option("--status", "check_status", is_flag=True, help="also ask the issuer (online)")
+@click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+def verify(
+    document: Path | None,
+    qr_text: str | None,
+    trust_dir: Path | None,
+    trust_url: str,
+    offline: bool,
+    check_status: bool,
+    as_json: bool,
+) -> None:
+    """Check a kit document: the PDF's seal from the file alone, or its QR text.
+
+    \b
+    Exit codes: 0 valid, 10 tampered, 11 revoked, 12 expired, 13 untrusted issuer,
+    14 not an issued document, 3 no trust list available, 2 usage error.
+    """
+    import json
+
+    from govkit.certificates.trustlist import TrustListError, TrustListStore
+    from govkit.certificates.verify import HttpStatusSource, verify_pdf, verify_qr
+
+    if (document is None) == (qr_text is None):
+        raise click.UsageError("give a PDF file or --qr TEXT (one of them)")
+    if trust_dir is None:
+        try:
+            trust_dir = _var_dir(_find_manifest(), None) / "verify"
+        except click.ClickException:
+            trust_dir = Path.home() / ".cache" / "madoguchi"
+    store = TrustListStore(trust_dir, None if offline else trust_url)
+    try:
+        trust = store.current()
+    except TrustListError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(TRUST_UNAVAILABLE)
+    source = HttpStatusSource(None) if check_status and not offline else None
+    if document is not None:
+        try:
+            data = document.read_bytes()
+        except OSError as exc:
+            raise click.FileError(str(document), hint=exc.strerror) from None
+        result = verify_pdf(data, trust=trust, status_source=source)
+    else:
+        result = verify_qr(qr_text or "", trust=trust, status_source=source)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{result.verdict.value.upper().replace('-', ' ')}")
+        for reason in result.reasons:
+            click.echo(f"  reason: {reason}")
+        if result.document_id:
+            click.echo(f"  document: {result.document_id} ({result.document_type})")
+            click.echo(f"  issuer: {result.issuer_name_en} [{result.issuer_member}]")
+            click.echo(f"  issued on: {result.issued_on}  sealed at: {result.sealed_at}")
+        click.echo(f"  trust list: {store.list_path} (issued {trust.issued_at:%Y-%m-%d %H:%M} UTC)")
+    sys.exit(VERIFY_EXIT_CODES[result.verdict.value])

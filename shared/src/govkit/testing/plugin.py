@@ -7,11 +7,14 @@
 * ``postgres`` gives the throwaway-database server itself (skips when unreachable).
 * ``service_app`` builds a service's app on ``database_url`` (migrated, seeded) and closes its
   database connections after the test.
+* ``trust_service`` / ``private_trust_service``: the kit's trust service as a real process on a
+  free port (the same launcher as `make up`), for tests that issue or check sealed documents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from flask import Flask
 
 from govkit.db import get_database
 from govkit.service import ServiceDefinition, load_definition
+from govkit.stack import Manifest, Stack
 from govkit.testing.apps import build_test_app
 from govkit.testing.postgres import PostgresServer
 
@@ -112,3 +116,52 @@ def service_app(database_url: str, tmp_path: Path) -> Iterator[ServiceAppFactory
     yield build
     for app in built:
         get_database(app).dispose()
+
+
+@dataclass(frozen=True)
+class RunningTrust:
+    """The kit's trust service, running as a real process for a test session."""
+
+    url: str
+    ra_token: str
+    stack: Stack
+
+    def settings_for_issuers(self) -> dict[str, Any]:
+        """Settings an issuing service needs to obtain a seal from this trust service."""
+        return {"trust_url": self.url, "trust_ra_token": self.ra_token}
+
+
+def _start_trust(pytestconfig: pytest.Config, var: Path) -> Stack:
+    manifest = Manifest.load(pytestconfig.rootpath / "kit.toml").select(["trust"])
+    stack = Stack(manifest, var, free_ports=True, workers=1, threads=8)
+    stack.up()
+    return stack
+
+
+def _ra_token(stack: Stack) -> str:
+    spec = stack.manifest.services[0]
+    return stack.environment_for(spec)["KIT_TRUST_RA_TOKEN"]
+
+
+@pytest.fixture(scope="session")
+def trust_service(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningTrust]:
+    """A trust service (own PKI, own port) shared by the session's tests."""
+    stack = _start_trust(pytestconfig, tmp_path_factory.mktemp("trust-var"))
+    try:
+        yield RunningTrust(stack.url("trust"), _ra_token(stack), stack)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def private_trust_service(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> Iterator[RunningTrust]:
+    """A trust service of this test's own, which the test may stop (offline checks)."""
+    stack = _start_trust(pytestconfig, tmp_path / "trust-var")
+    try:
+        yield RunningTrust(stack.url("trust"), _ra_token(stack), stack)
+    finally:
+        stack.stop()
