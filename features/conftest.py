@@ -11,7 +11,8 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from features.drivers.browser import LAUNCH_OPTIONS
 from features.drivers.citizen import Citizen
 from features.drivers.kit import RunningKit, running_kit
-from features.steps.common import *  # noqa: F403 - step definitions are fixtures
+from features.steps.certificates import *  # noqa: F403 - step definitions are fixtures
+from features.steps.common import *  # noqa: F403
 from features.steps.portal import *  # noqa: F403
 from govkit.testing.postgres import PostgresServer
 
@@ -68,7 +69,8 @@ def make_citizen(
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
             RESULTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(RESULTS / f"{request.node.name}.png"), full_page=True)
+            shot = RESULTS / f"{request.node.name}-{name.replace(' ', '-')}.png"
+            page.screenshot(path=str(shot), full_page=True)
         context.close()
 
     request.addfinalizer(finish)

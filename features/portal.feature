@@ -30,7 +30,7 @@ Feature: Find a government service on the portal
     Then Kenta is on the residence service
     And the page is in English
     And Kenta sees the heading "Get a copy of your residence record (juminhyo)"
-    And Kenta is told "Online requests are not open yet."
+    And Kenta reads the notice "Online requests are not open yet."
 
   Scenario: The language switch works without JavaScript
     Given Kenta's browser has JavaScript turned off

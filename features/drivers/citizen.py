@@ -7,10 +7,12 @@ objects below) to do what a person would: open the portal, switch language, open
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, Page
 
 from features.drivers import accessibility
+from features.drivers.documents import HeldDocument
 from features.drivers.kit import RunningKit
 
 LANGUAGE_NAMES = {"Japanese": "ja", "English": "en", "日本語": "ja", "英語": "en"}
@@ -54,6 +56,99 @@ class Citizen:
     def open_service(self, title: str) -> None:
         self.page.locator(".kit-journey").get_by_role("link", name=title, exact=True).click()
         self.page.wait_for_load_state()
+
+    def get_specimen_certificate(self) -> HeldDocument:
+        """From the portal's home page: ask for a specimen, then download it."""
+        self.open_portal()
+        self.page.get_by_role(
+            "link", name=self._t("見本証明書を発行する", "Get a specimen certificate")
+        ).click()
+        self.page.get_by_role(
+            "button", name=self._t("見本証明書を発行する", "Get a specimen certificate")
+        ).click()
+        self.page.wait_for_load_state()
+        number = self.page.locator(".govuk-panel .kit-mono").inner_text().strip()
+        with self.page.expect_download() as download:
+            self.page.get_by_role(
+                "link",
+                name=self._t(
+                    "見本証明書をダウンロードする（PDF）", "Download the specimen certificate (PDF)"
+                ),
+            ).click()
+        return HeldDocument(Path(download.value.path()).read_bytes(), number)
+
+    def revoke_specimen(self) -> None:
+        """On the specimen's page (where get_specimen_certificate left them): revoke it."""
+        self.page.get_by_role(
+            "button", name=self._t("この見本証明書を取り消す", "Revoke this specimen certificate")
+        ).click()
+        self.page.wait_for_load_state()
+
+    def check_document(
+        self,
+        document: HeldDocument,
+        *,
+        by: str = "pdf",
+        rule: str | None = None,
+        days: int | None = None,
+    ) -> None:
+        """On the verification page: upload the PDF (or paste its QR text), choose a rule, send."""
+        self.page.goto(self.kit.url("portal", "/verify"))
+        if by == "pdf":
+            self.page.set_input_files(
+                "#document",
+                files=[
+                    {
+                        "name": f"{document.document_id}.pdf",
+                        "mimeType": "application/pdf",
+                        "buffer": document.pdf,
+                    }
+                ],
+            )
+        else:
+            self.page.fill("#qr", document.qr_text())
+        self._choose_rule(rule, days)
+        self.page.get_by_role(
+            "button", name=self._t("文書を確認する", "Check the document")
+        ).click()
+        self.page.wait_for_load_state()
+
+    def upload_file(self, name: str, content: bytes, mime: str) -> None:
+        self.page.goto(self.kit.url("portal", "/verify"))
+        self.page.set_input_files(
+            "#document", files=[{"name": name, "mimeType": mime, "buffer": content}]
+        )
+        self.page.get_by_role(
+            "button", name=self._t("文書を確認する", "Check the document")
+        ).click()
+        self.page.wait_for_load_state()
+
+    def _choose_rule(self, rule: str | None, days: int | None) -> None:
+        if rule is None:
+            return
+        self.page.check(f"input[name=freshness][value='{rule}']")
+        if days is not None:
+            self.page.fill("#custom_days", str(days))
+
+    def verdict(self) -> str:
+        return self.page.locator(".kit-verdict__title").inner_text().strip()
+
+    def verdict_reasons(self) -> list[str]:
+        return [
+            li.inner_text().strip() for li in self.page.locator(".kit-verdict__reasons li").all()
+        ]
+
+    def freshness_message(self) -> str:
+        return self.page.locator(".kit-freshness").inner_text().strip()
+
+    def document_facts(self) -> dict[str, str]:
+        rows = self.page.locator(".govuk-summary-list__row").all()
+        return {
+            r.locator("dt").inner_text().strip(): r.locator("dd").inner_text().strip() for r in rows
+        }
+
+    def _t(self, ja: str, en: str) -> str:
+        return ja if self.language() in ("ja", "") else en
 
     def skip_to_main_content_with_the_keyboard(self) -> None:
         self.page.keyboard.press("Tab")

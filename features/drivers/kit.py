@@ -36,7 +36,8 @@ class RunningKit:
 @contextmanager
 def running_kit(var_dir: Path, postgres: PostgresServer | None) -> Iterator[RunningKit]:
     manifest = Manifest.load(REPOSITORY / "kit.toml")
-    environ: dict[str, str] = {}
+    # The portal's test-only endpoints (backdated specimens) exist in this kit only.
+    environ: dict[str, str] = {"PORTAL_TESTING_ENDPOINTS": "true"}
     created: list[str] = []
     if postgres is not None:
         for spec in manifest.services:

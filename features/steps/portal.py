@@ -50,7 +50,7 @@ def on_service(citizen: Citizen, service: str) -> None:
     assert citizen.current_service() == service
 
 
-@then(parsers.parse('{name} is told "{notice}"'))
+@then(parsers.parse('{name} reads the notice "{notice}"'))
 @then(parsers.parse("「{notice}」と案内される"))
 def told(citizen: Citizen, notice: str) -> None:
     assert citizen.notice() == notice

@@ -29,6 +29,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +200,14 @@ class ServiceProcess:
             os.dup2(null_fd, 0)
             os.dup2(log_fd, 1)
             os.dup2(log_fd, 2)
+            # The launcher's sys.stdout/stderr may be wrappers over other descriptors (a test
+            # runner's capture files): point them at the log too.
+            sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
             os.chdir(cwd)
+            # Behave like a fresh interpreter: no warning filters inherited from the launcher
+            # (a test runner may have turned warnings into errors).
+            warnings.resetwarnings()
             os.environ.clear()
             os.environ.update(env)
             sys.argv = argv

@@ -33,6 +33,7 @@ def save_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # os.open's mode applies only to a new file
         handle.write(data)
 
 
@@ -104,7 +105,10 @@ def verify_chain(
             certificate.verify_directly_issued_by(issuer)
         except (InvalidSignature, ValueError, TypeError) as exc:
             raise ChainError(f"{common_name(certificate.subject)}: bad issuer signature") from exc
-        constraints = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
+        try:
+            constraints = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound as exc:
+            raise ChainError(f"{common_name(issuer.subject)} is not a CA") from exc
         if not constraints.ca:
             raise ChainError(f"{common_name(issuer.subject)} is not a CA")
     for certificate in [*path, anchor]:

@@ -33,7 +33,8 @@ class PackagedAssets(URLFetcher):
     """Serve ``kit-asset:<name>`` from the packaged assets folder and nothing else."""
 
     def __init__(self, folder: Path = ASSETS) -> None:
-        super().__init__(allowed_protocols=())
+        # ``data:`` is the one protocol the base fetcher may open (``fetch`` sends it nothing else).
+        super().__init__(allowed_protocols=("data",))
         self.folder = folder.resolve()
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:

@@ -62,10 +62,15 @@ def pack(statuses: Sequence[DocumentStatus], bits: int = BITS) -> str:
 
     Index 0 sits in the least significant bits of byte 0, as the specification orders them.
     """
+    if bits not in (1, 2, 4, 8):
+        raise ValueError("bad status list parameters")
     per_byte = 8 // bits
     packed = bytearray((len(statuses) + per_byte - 1) // per_byte)
     for index, status in enumerate(statuses):
-        packed[index // per_byte] |= int(_TO_VALUE[status]) << ((index % per_byte) * bits)
+        value = int(_TO_VALUE[status])
+        if value >> bits:  # would spill into the next document's bits
+            raise ValueError(f"{status.value} does not fit in {bits} bit(s)")
+        packed[index // per_byte] |= value << ((index % per_byte) * bits)
     return _b64url(zlib.compress(bytes(packed), 9))
 
 

@@ -31,7 +31,21 @@ class TrustListError(RuntimeError):
 
 
 def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    if not text:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"{text!r} is not an ISO 8601 moment")
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:  # would fail later, comparing with aware moments
+        raise ValueError(f"{text} has no time zone")
+    return moment
+
+
+def _required(text: str) -> datetime:
+    moment = _when(text)
+    if moment is None:
+        raise ValueError("a required moment is missing")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -87,8 +101,8 @@ class TrustList:
                     subject=item["subject"],
                     kid=item["kid"],
                     certificate=load(item["certificate"]),
-                    valid_from=_when(item["valid_from"]),  # type: ignore[arg-type]
-                    valid_until=_when(item["valid_until"]),  # type: ignore[arg-type]
+                    valid_from=_required(item["valid_from"]),
+                    valid_until=_required(item["valid_until"]),
                     withdrawn_at=_when(item.get("withdrawn_at")),
                     revoked_at=_when(item.get("revoked_at")),
                     revocation_reason=item.get("revocation_reason"),
@@ -98,8 +112,8 @@ class TrustList:
             return cls(
                 token=token,
                 root=root,
-                issued_at=_when(payload["issued_at"]),  # type: ignore[arg-type]
-                next_update=_when(payload["next_update"]),  # type: ignore[arg-type]
+                issued_at=_required(payload["issued_at"]),
+                next_update=_required(payload["next_update"]),
                 sequence=int(payload["sequence"]),
                 authorities={a["name"]: load(a["certificate"]) for a in payload["authorities"]},
                 timestamping=tuple(load(t["certificate"]) for t in payload["timestamping"]),

@@ -224,6 +224,10 @@ def _context(
         "retroactive_revinfo": True,
         "moment": moment,
         "other_certs": extra,
+        # No DSS: validate with no revocation data (the chain then fails on hard-fail) rather
+        # than let ValidationContext refuse to be built, which read as a broken signature.
+        "crls": [],
+        "ocsps": [],
     }
     if dss is None:
         return ValidationContext(**kwargs)

@@ -50,7 +50,9 @@ def read_rule(kind: str | None, custom_days: str | None) -> tuple[FreshnessRule 
     if chosen is not RuleKind.CUSTOM:
         return FreshnessRule(chosen), None
     text = (custom_days or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 3650:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; four digits at most keeps
+    # int() away from its length limit.
+    if not (text.isdecimal() and len(text) <= 4 and 1 <= int(text) <= 3650):
         return None, _("Enter a whole number of days from 1 to 3650")
     return FreshnessRule(chosen, int(text)), None
 

@@ -1,0 +1,5 @@
+"""Bind the certificate feature files."""
+
+from pytest_bdd import scenarios
+
+scenarios("certificates.feature")

@@ -1,0 +1,160 @@
+"""Fixtures of the portal's tests: portals with and without a seal, a browser that reads its
+pages through the page checker, and a status source that asks the portal in-process.
+
+The portal checks a document's status by asking its issuer over HTTP at the address sealed in
+the document (its own ``public_url``). A test client's portal does not listen anywhere, so
+:class:`ClientStatusSource` makes the same request through the Flask test client and judges the
+answer exactly like the real :class:`~govkit.certificates.verify.HttpStatusSource` (it is one,
+with only its HTTP session replaced).
+"""
+
+from __future__ import annotations
+
+import gc
+import socket
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from govkit.certificates.verify import HttpStatusSource
+from govkit.testing import Page, check_page
+from govkit.testing.plugin import RunningTrust, ServiceAppFactory
+from govkit.web import get_settings
+from portal.documents import PortalDocuments, documents
+
+#: The kit date every issuing portal in these tests runs on (``today`` setting).
+TODAY = date(2026, 5, 20)
+
+#: WeasyPrint opens its sRGB colour profile without closing it (weasyprint/pdf/__init__.py), so
+#: every in-process PDF render leaves a ResourceWarning that ``filterwarnings = error`` turns into
+#: a failure when the file object is collected. Tests that issue documents ignore that one
+#: warning, and only that one (see ``pytest_collection_modifyitems``).
+_WEASYPRINT_ICC_LEAK = (
+    r"ignore:unclosed file <_io\.BufferedReader name='[^']*sRGB2014\.icc'>:ResourceWarning"
+)
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(_HERE) and "issuing_app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.filterwarnings(_WEASYPRINT_ICC_LEAK))
+
+
+class _TestClientSession:
+    """The ``get`` of a ``requests.Session``, answered by the app itself."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.requested: list[str] = []
+
+    def get(self, url: str, timeout: float | None = None) -> Any:
+        self.requested.append(url)
+        parts = urlsplit(url)
+        return self.app.test_client().get(parts.path, query_string=parts.query)
+
+
+class ClientStatusSource(HttpStatusSource):
+    """HttpStatusSource, allowed only the portal's own origin, whose GETs go to the test client."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__([get_settings_of(app).public_url])
+        self.session = _TestClientSession(app)  # type: ignore[assignment]
+
+    @property
+    def requested(self) -> list[str]:
+        return self.session.requested  # type: ignore[attr-defined,no-any-return]
+
+
+def get_settings_of(app: Flask) -> Any:
+    with app.app_context():
+        return get_settings()
+
+
+def store_of(app: Flask) -> PortalDocuments:
+    with app.app_context():
+        return documents()
+
+
+def closed_port_url() -> str:
+    """An http URL on this machine where nothing listens (the port was free a moment ago)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class Browser:
+    """A test client in one language whose pages all go through :func:`check_page`."""
+
+    def __init__(self, app: Flask, language: str = "ja") -> None:
+        self.app = app
+        self.language = language
+        self.client: FlaskClient = app.test_client()
+        if language != "ja":
+            self.client.set_cookie("kit_lang", language)
+
+    def page(self, path: str, *, status: int = 200, **expected: Any) -> Page:
+        return check_page(self.client.get(path), status=status, lang=self.language, **expected)
+
+    def csrf_token(self, path: str = "/verify") -> str:
+        return str(self.page(path).select_one("input[name=csrf_token]")["value"])
+
+    def issue_specimen(self) -> str:
+        """Press the start page's button; the id of the issued document."""
+        token = self.csrf_token("/certificates/specimen")
+        response = self.client.post("/certificates/specimen", data={"csrf_token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        location = response.headers["Location"]
+        assert location.startswith("/certificates/specimen/SPC-")
+        return location.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def browser() -> Callable[..., Browser]:
+    """``browser(app, "en")``: a fresh browser (its own cookies) on ``app``."""
+    return Browser
+
+
+@pytest.fixture
+def portal_app(service_app: ServiceAppFactory) -> Flask:
+    """A portal without a seal whose trust service is unreachable (nothing is fetched)."""
+    return service_app("portal", trust_url=closed_port_url())
+
+
+@pytest.fixture
+def today() -> date:
+    """The kit date of ``issuing_app``."""
+    return TODAY
+
+
+@pytest.fixture
+def issuing_app(service_app: ServiceAppFactory, trust_service: RunningTrust) -> Iterator[Flask]:
+    """A portal with a seal from the real trust service, on :data:`TODAY`, that checks the
+    status of its own documents through the test client."""
+    app = service_app("portal", today=TODAY, **trust_service.settings_for_issuers())
+    store_of(app).status_source = ClientStatusSource(app)
+    yield app
+    gc.collect()  # WeasyPrint's leaked file objects go while the warning is still ignored
+
+
+@pytest.fixture
+def qr_texts(issuing_app: Flask) -> dict[str, str]:
+    """Document id → QR text, for every document ``issuing_app`` issues after this fixture."""
+    issuer = store_of(issuing_app).issuer()
+    issue = issuer.issue
+    captured: dict[str, str] = {}
+
+    def capture(**kwargs: Any) -> Any:
+        issued = issue(**kwargs)
+        captured[issued.document_id] = issued.qr_text
+        return issued
+
+    issuer.issue = capture  # type: ignore[method-assign]
+    return captured
