@@ -40,7 +40,7 @@ def _error_links(page: Page) -> list[str]:
     return [str(a["href"]) for a in page.select(".govuk-error-summary a")]
 
 
-# -- the form -----------------------------------------------------------------------------------
+# -- the form --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("language", "h1"), [("ja", "文書を確認する"), ("en", "Check a document")])
@@ -76,7 +76,7 @@ def test_the_form_is_linked_from_the_home_page(
     assert page.links()["Get a specimen certificate"] == "/certificates/specimen"
 
 
-# -- mistakes -----------------------------------------------------------------------------------
+# -- mistakes --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("token", [None, "not-a-token"])
@@ -171,7 +171,7 @@ def test_an_unknown_rule_is_an_error_on_the_rule(
     )
 
 
-# -- files over 10 MB -----------------------------------------------------------------------------
+# -- files over 10 MB ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_a_file_over_10_mb_gets_the_413_page(
     assert "413" in page.text()
 
 
-# -- the result page ------------------------------------------------------------------------------
+# -- the result page -------------------------------------------------------------------------------
 
 
 def test_the_result_page_without_a_result_goes_back_to_the_form(
