@@ -32,7 +32,7 @@ ASSET_SOURCES := $(wildcard shared/assets/*.mjs shared/assets/*/*)
 CSS := shared/src/govkit/static/madoguchi.css
 
 .PHONY: help up test lint fmt reset bootstrap debs test-debs test-unit test-acceptance \
-        test-docker translations bench-startup
+        test-docker translations bench-startup bench-certificates
 
 help:  ## show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ fmt: bootstrap  ## format and fix what ruff can
 
 translations: bootstrap  ## refresh the catalogues from the sources (then translate the new strings)
 	@$(BIN)/kit i18n extract
+
+bench-certificates: bootstrap  ## issue and verify certificates: kit pipeline vs library defaults
+	@$(BIN)/python bench/bench_certificates.py
 
 bench-startup: bootstrap  ## time a second `make up` against one fresh interpreter per service
 	@$(BIN)/python bench/bench_startup.py

@@ -43,7 +43,9 @@ _HERE = Path(__file__).parent
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.is_relative_to(_HERE) and "issuing_app" in getattr(item, "fixturenames", ()):
+        if item.path.is_relative_to(_HERE) and "issuing_portal" in getattr(
+            item, "fixturenames", ()
+        ):
             item.add_marker(pytest.mark.filterwarnings(_WEASYPRINT_ICC_LEAK))
 
 
@@ -135,13 +137,26 @@ def today() -> date:
 
 
 @pytest.fixture
-def issuing_app(service_app: ServiceAppFactory, trust_service: RunningTrust) -> Iterator[Flask]:
-    """A portal with a seal from the real trust service, on :data:`TODAY`, that checks the
-    status of its own documents through the test client."""
-    app = service_app("portal", today=TODAY, **trust_service.settings_for_issuers())
-    store_of(app).status_source = ClientStatusSource(app)
-    yield app
+def issuing_portal(
+    service_app: ServiceAppFactory, trust_service: RunningTrust
+) -> Iterator[Callable[..., Flask]]:
+    """``issuing_portal(**settings)``: a portal with a seal from the real trust service, on
+    :data:`TODAY`, that checks the status of its own documents through the test client."""
+
+    def build(**settings: Any) -> Flask:
+        settings = {"today": TODAY, **trust_service.settings_for_issuers(), **settings}
+        app = service_app("portal", **settings)
+        store_of(app).status_source = ClientStatusSource(app)
+        return app
+
+    yield build
     gc.collect()  # WeasyPrint's leaked file objects go while the warning is still ignored
+
+
+@pytest.fixture
+def issuing_app(issuing_portal: Callable[..., Flask]) -> Flask:
+    """A portal that issues specimens (see ``issuing_portal``)."""
+    return issuing_portal()
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from govkit.access import PUBLIC, PUBLIC_API
+from govkit.certificates.issuer import SealIdentity
 from govkit.certificates.status import DocumentStatus
 from govkit.certificates.web import StatusRecord, status_blueprint
 from govkit.db import get_session
+from govkit.errors import Problem
 from govkit.service import migrations_dir, new_app
 from govkit.web import register_blueprint
 from portal.settings import PortalSettings
@@ -49,6 +51,13 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
             superseded_by=record.superseded_by,
         )
 
+    def identity() -> SealIdentity:
+        try:
+            return store.identity()
+        except documents.SealMissing:
+            # Nothing was issued without a seal, and nothing can be signed: not a server error.
+            raise Problem(503, "Issuing is not set up", "this portal has no seal yet") from None
+
     def statuses(name: str) -> list[DocumentStatus] | None:
         if name != STATUS_LIST:
             return None
@@ -61,7 +70,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
         status_blueprint(
             lookup=lookup,
             list_statuses=statuses,
-            identity=store.identity,
+            identity=identity,
             list_url=lambda name: f"{settings.public_url}/api/v1/status-lists/{name}",
         ),
         access=PUBLIC_API,

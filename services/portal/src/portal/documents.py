@@ -61,6 +61,11 @@ class PortalDocuments:
         self._issuer: DocumentIssuer | None = None
         self._renderer: Renderer | None = None
 
+    def can_issue(self) -> bool:
+        """Whether this portal has a seal (obtained by `kit prepare portal`)."""
+        folder = seal_folder(self.settings)
+        return (folder / "seal-key.pem").exists() and (folder / "seal-chain.pem").exists()
+
     def identity(self) -> SealIdentity:
         return self.issuer().identity
 

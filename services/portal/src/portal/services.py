@@ -78,8 +78,6 @@ def issue_specimen(
                 "v": valid_until.isoformat(),
                 "s": portal_url,
                 "l": index,
-                "ij": issuer.issuer_name_ja,
-                "ie": issuer.issuer_name_en,
             },
             statement_ja=specimen.STATEMENT_JA,
             statement_en=specimen.STATEMENT_EN,

@@ -15,5 +15,7 @@ class PortalSettings(ServiceSettings):
     seal_holder: str = "GOV/DA"
     #: How long a specimen certificate stays valid.
     specimen_validity_days: int = Field(default=90, ge=1, le=3650)
+    #: Requests up to a 10 MB PDF plus the form around it (the PDF itself is capped at 10 MB).
+    max_content_length: int = 10 * 1024 * 1024 + 256 * 1024
     #: Test-only endpoints (seeding backdated specimens); never on outside the test suite.
     testing_endpoints: bool = False

@@ -44,7 +44,7 @@ def in_language(app: Flask) -> Iterator[Any]:
         yield force_locale
 
 
-# -- collecting the reason codes from the verifier's source -------------------------------------
+# -- collecting the reason codes from the verifier's source ----------------------------------------
 
 
 def _strings(node: ast.AST) -> set[str]:
@@ -156,7 +156,7 @@ def test_no_title_for_a_verdict_that_does_not_exist() -> None:
     assert set(VERDICT_TITLES) == {v.value for v in Verdict}
 
 
-# -- the result page's view ---------------------------------------------------------------------
+# -- the result page's view ------------------------------------------------------------------------
 
 
 def _data(

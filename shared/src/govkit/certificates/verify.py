@@ -32,6 +32,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     PdfSignatureStatus,
+    SignatureCoverageLevel,
     validate_pdf_signature,
     validate_pdf_timestamp,
 )
@@ -39,6 +40,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from govkit.certificates import jose, qr
+from govkit.certificates.keys import common_name
 from govkit.certificates.status import STATUS_RESPONSE_TYPE, DocumentStatus
 from govkit.certificates.trustlist import IssuerKey, TrustList
 
@@ -211,27 +213,45 @@ def _embedded_claims(reader: PdfFileReader) -> dict[str, Any] | None:
     return None
 
 
-def _context(
-    dss: DocumentSecurityStore | None,
-    roots: list[asn1_x509.Certificate],
-    moment: datetime,
-    extra: list[asn1_x509.Certificate],
-) -> ValidationContext:
-    kwargs: dict[str, Any] = {
-        "trust_roots": roots,
-        "allow_fetching": False,
-        "revocation_mode": "hard-fail",
-        "retroactive_revinfo": True,
-        "moment": moment,
-        "other_certs": extra,
-        # No DSS: validate with no revocation data (the chain then fails on hard-fail) rather
-        # than let ValidationContext refuse to be built, which read as a broken signature.
-        "crls": [],
-        "ocsps": [],
-    }
-    if dss is None:
-        return ValidationContext(**kwargs)
-    return dss.as_validation_context(kwargs)
+@dataclass(frozen=True)
+class _Evidence:
+    """What a validation may use: the kit's roots and certificates, and the PDF's DSS."""
+
+    roots: list[asn1_x509.Certificate]
+    certificates: list[asn1_x509.Certificate]
+    ocsps: list[Any]
+    crls: list[Any]
+
+    @classmethod
+    def gather(cls, reader: PdfFileReader, trust: TrustList) -> _Evidence:
+        roots = [_asn1(trust.root)]
+        certificates = [_asn1(c) for c in [*trust.intermediates(), *trust.timestamping]]
+        if "/DSS" not in reader.root:
+            return cls(roots, certificates, [], [])
+        # Parse the DSS once; each validation below gets its own context from these lists.
+        empty = DocumentSecurityStore.read_dss(reader).as_validation_context(
+            {"trust_roots": roots, "allow_fetching": False}
+        )
+        return cls(
+            roots,
+            certificates + list(empty.certificate_registry),
+            list(empty.ocsps),
+            list(empty.crls),
+        )
+
+    def context(self, moment: datetime) -> ValidationContext:
+        """Judge at ``moment`` from this evidence only: no fetching; revocation data must be
+        present, and may have been issued after ``moment`` (it is, in B-LT files)."""
+        return ValidationContext(
+            trust_roots=self.roots,
+            other_certs=self.certificates,
+            ocsps=self.ocsps,
+            crls=self.crls,
+            allow_fetching=False,
+            revocation_mode="hard-fail",
+            retroactive_revinfo=True,
+            moment=moment,
+        )
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -272,20 +292,21 @@ def verify_pdf(
         return Result(Verdict.NOT_ISSUED, ("empty",))
     if len(data) > MAX_PDF_BYTES:
         return Result(Verdict.NOT_ISSUED, ("too-large",))
-    if data.lstrip()[:5] != b"%PDF-":
+    if not data.startswith(b"%PDF-"):
         return Result(Verdict.NOT_ISSUED, ("not-pdf",))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         if reader.encrypted:
             return Result(Verdict.NOT_ISSUED, ("encrypted",))
-        signatures = reader.embedded_regular_signatures
+        embedded = reader.embedded_signatures
+        signatures = [s for s in embedded if s.sig_object_type == "/Sig"]
     except Exception:
         log.info("unreadable PDF upload", exc_info=True)
         return Result(Verdict.NOT_ISSUED, ("damaged",))
     if not signatures:
         return Result(Verdict.NOT_ISSUED, ("no-signature",))
     try:
-        return _verify_signed_pdf(reader, signatures[0], trust, status_source, today)
+        return _verify_signed_pdf(reader, embedded, signatures[0], trust, status_source, today)
     except Exception:
         log.warning("could not validate a signed PDF", exc_info=True)
         return Result(Verdict.TAMPERED, ("signature-broken",))
@@ -293,30 +314,31 @@ def verify_pdf(
 
 def _verify_signed_pdf(
     reader: PdfFileReader,
+    embedded: list[EmbeddedPdfSignature],
     signature: EmbeddedPdfSignature,
     trust: TrustList,
     status_source: StatusSource | None,
     today: date | None,
 ) -> Result:
-    dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+    evidence = _Evidence.gather(reader, trust)
     sealed_at = _signature_time(signature) or datetime.now(UTC)
-    roots = [_asn1(trust.root)]
-    extra = [_asn1(c) for c in [*trust.intermediates(), *trust.timestamping]]
-    status = validate_pdf_signature(
-        signature,
-        _context(dss, roots, sealed_at, extra),
-        ts_validation_context=_context(dss, roots, sealed_at, extra),
-    )
+    at_sealing = evidence.context(sealed_at)
+    status = validate_pdf_signature(signature, at_sealing, ts_validation_context=at_sealing)
     judged = _judge_seal(status)
     if judged is not None:
         return Result(judged[0], (judged[1],), sealed_at=sealed_at)
-    for stamp in [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]:
-        stamped_at = stamp.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+    stamps = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
+    for stamp in stamps:
+        info = stamp.signed_data["encap_content_info"]["content"].parsed
         stamp_status = validate_pdf_timestamp(
-            stamp, validation_context=_context(dss, roots, stamped_at, extra)
+            stamp, validation_context=evidence.context(info["gen_time"].native)
         )
         if not stamp_status.intact or not stamp_status.valid:
             return Result(Verdict.TAMPERED, ("timestamp-broken",), sealed_at=sealed_at)
+    # The last signature must cover every byte: nothing may follow it, not even junk.
+    last = stamps[-1] if stamps else signature
+    if last.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return Result(Verdict.TAMPERED, ("modified-after-signing",), sealed_at=sealed_at)
 
     signer_certificate = x509.load_der_x509_certificate(signature.signer_cert.dump())
     issuer = trust.issuer_for(signer_certificate)
@@ -432,8 +454,9 @@ def verify_qr(
     claims = {
         "type": compact.get("t"),
         "document_id": payload.document_id,
-        "issuer": {"member": payload.issuer, "name_ja": compact.get("ij"),
-                   "name_en": compact.get("ie")},
+        "issuer": {"member": payload.issuer,
+                   "name_ja": compact.get("ij") or common_name(issuer.certificate.subject),
+                   "name_en": compact.get("ie") or common_name(issuer.certificate.subject)},
         "issued_on": compact.get("d"),
         "valid_until": compact.get("v"),
         "subject": compact.get("n"),

@@ -156,9 +156,7 @@ def trust_service(
 
 
 @pytest.fixture
-def private_trust_service(
-    pytestconfig: pytest.Config, tmp_path: Path
-) -> Iterator[RunningTrust]:
+def private_trust_service(pytestconfig: pytest.Config, tmp_path: Path) -> Iterator[RunningTrust]:
     """A trust service of this test's own, which the test may stop (offline checks)."""
     stack = _start_trust(pytestconfig, tmp_path / "trust-var")
     try:

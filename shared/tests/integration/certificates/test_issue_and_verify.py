@@ -60,11 +60,6 @@ from govkit.certificates.verify import (
 )
 from govkit.testing.plugin import RunningTrust
 
-# WeasyPrint 70 leaves the sRGB profile it opens for PDF/A unclosed (its own file, read fully).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:unclosed file <_io.BufferedReader name='[^']*sRGB2014[.]icc'>:ResourceWarning"
-)
-
 HOLDER = "GOV/TEST"
 STATUS_BASE = "https://issuer.kit.example"
 VALID_UNTIL = "2999-12-31"
@@ -169,7 +164,7 @@ def _seal_range(pdf: bytes) -> list[int]:
 
 
 def test_provisioning_again_reuses_the_seal_in_the_folder(
-    seal: SealIdentity, trust_service: RunningTrust, tmp_path: Path
+    trust_service: RunningTrust, tmp_path: Path
 ) -> None:
     folder = tmp_path / "seal"
     first, created = provision(folder, trust_service, "GOV/TEST-REUSE")

@@ -19,11 +19,6 @@ from weasyprint.urls import FatalURLFetchingError
 
 from govkit.certificates.render import ASSETS, PackagedAssets, Renderer, RenderError
 
-# WeasyPrint 70 leaves the sRGB profile it opens for PDF/A unclosed (its own file, read fully).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:unclosed file <_io.BufferedReader name='[^']*sRGB2014[.]icc'>:ResourceWarning"
-)
-
 CLAIMS = {
     "type": "specimen",
     "document_id": "SPC-20251201-000001",

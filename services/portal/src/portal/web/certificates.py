@@ -41,6 +41,8 @@ def _start_page(
 
 @bp.get("/certificates/specimen")
 def specimen_start() -> tuple[str, int]:
+    if not documents().can_issue():
+        return _start_page(ConfirmForm(), _("Issuing is not set up on this portal yet."))
     return _start_page(ConfirmForm())
 
 
