@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+from asn1crypto import core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils import generic
@@ -184,8 +185,9 @@ def _day(text: Any) -> date | None:
 
 def _signature_time(signature: EmbeddedPdfSignature) -> datetime | None:
     attributes = signature.signer_info["unsigned_attrs"]
-    if attributes.native is None:
+    if isinstance(attributes, core.Void):
         return None
+    # Never ``.native`` here: it would decode the whole embedded token (tens of ms).
     for attribute in attributes:
         if attribute["type"].native == "signature_time_stamp_token":
             token = attribute["values"][0]
