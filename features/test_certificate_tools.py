@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography import x509
 from PIL import Image
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -27,9 +30,11 @@ from pyhanko_certvalidator import ValidationContext
 from features.drivers.documents import HeldDocument, backdated_specimen, read_qr
 from features.drivers.kit import RunningKit
 from govkit.certificates.issuer import SEAL_BOX
-from govkit.certificates.keys import load_pem_chain
+from govkit.certificates.keys import key_id, load_pem_chain
 from govkit.certificates.seal import as_asn1
+from govkit.certificates.trustlist import TrustList
 from govkit.clock import now_jst
+from govkit.service import load_definition
 
 BIN = Path(sys.executable).parent
 
@@ -169,3 +174,76 @@ def test_kit_verify_works_offline_with_a_cached_trust_list(
         BIN / "kit", "verify", changed, "--trust-dir", tmp_path / "none", "--offline"
     )
     assert empty_cache.returncode == 3
+
+
+def _with_page_content_changed(pdf: bytes) -> bytes:
+    """An incremental update that draws on page 1 (what a forger would append)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    stream = generic.StreamObject(stream_data=b"q 1 0 0 RG 72 72 200 200 re S Q")
+    contents = page["/Contents"]
+    existing = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
+    page["/Contents"] = generic.ArrayObject([*existing, writer.add_object(stream)])
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", ["one byte flipped", "page content appended"])
+def test_pyhanko_says_invalid_and_the_portal_says_tampered(
+    files: Path, specimen: HeldDocument, kit: RunningKit, change: str, tmp_path: Path
+) -> None:
+    if change == "one byte flipped":
+        altered = specimen.with_byte_changed().pdf
+    else:
+        altered = _with_page_content_changed(specimen.pdf)
+    target = tmp_path / "altered.pdf"
+    target.write_bytes(altered)
+    result = _run(BIN / "pyhanko", "sign", "validate", "--trust", files / "root.pem",
+                  "--trust-replace", "--pretty-print", target)  # fmt: skip
+    assert result.returncode != 0
+    assert "INVALID" in result.stdout + result.stderr
+    answer = requests.post(
+        kit.url("portal", "/api/v1/verify"),
+        files={"document": ("altered.pdf", altered, "application/pdf")},
+        timeout=30,
+    ).json()
+    assert answer["verdict"] == "tampered"
+
+
+def test_rotating_the_portal_seal_keeps_earlier_documents_valid(
+    kit: RunningKit, specimen: HeldDocument
+) -> None:
+    spec = next(s for s in kit.stack.manifest.services if s.instance == "portal")
+    definition = load_definition("portal")
+    settings = definition.settings(kit.stack.environment_for(spec))
+    assert definition.rotate_seal is not None
+    message = definition.rotate_seal(settings)
+    assert "new seal" in message
+    newer = backdated_specimen(kit, now_jst().date().isoformat())
+
+    def verdict(document: HeldDocument) -> dict:
+        return requests.post(
+            kit.url("portal", "/api/v1/verify"),
+            files={"document": ("d.pdf", document.pdf, "application/pdf")},
+            timeout=30,
+        ).json()
+
+    old_answer, new_answer = verdict(specimen), verdict(newer)
+    assert old_answer["verdict"] == "valid"
+    assert new_answer["verdict"] == "valid"
+    old_kid = specimen_kid(specimen)
+    new_kid = specimen_kid(newer)
+    assert old_kid != new_kid
+    trust_list = requests.get(kit.url("trust", "/trust-list"), timeout=10).text
+    root = load_pem_chain(requests.get(kit.url("trust", "/pki/root.pem"), timeout=10).content)[0]
+    keys = {k.kid: k for k in TrustList.parse(trust_list, root).issuers}
+    assert keys[old_kid].withdrawn_at is not None
+    assert keys[new_kid].withdrawn_at is None
+
+
+def specimen_kid(document: HeldDocument) -> str:
+    reader = PdfFileReader(io.BytesIO(document.pdf))
+    certificate = reader.embedded_regular_signatures[0].signer_cert
+    return key_id(x509.load_der_x509_certificate(certificate.dump()))

@@ -181,6 +181,32 @@ def serve(package: str, bind: str) -> None:
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
 
+@main.command("rotate-seal")
+@click.argument("service")
+@manifest_option
+@var_option
+def rotate_seal(service: str, manifest: Path | None, var: str | None) -> None:
+    """Give SERVICE a new document seal key (the trust service must be running).
+
+    Documents it sealed before stay valid: the trust list records when the old key was
+    withdrawn, and each document's timestamp proves it was sealed before that.
+    """
+    manifest_path = manifest or _find_manifest()
+    try:
+        kit = Manifest.load(manifest_path).select([service])
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    spec = kit.services[0]
+    definition = load_definition(spec.package)
+    if definition.rotate_seal is None:
+        raise click.ClickException(f"{service} does not seal documents")
+    stack = Stack(kit, _var_dir(manifest_path, var))
+    try:
+        click.echo(definition.rotate_seal(definition.settings(stack.environment_for(spec))))
+    except Exception as exc:  # noqa: BLE001 - report what went wrong, not a traceback
+        raise click.ClickException(f"rotation failed: {exc}") from None
+
+
 @main.command()
 @manifest_option
 @var_option

@@ -67,6 +67,9 @@ class ServiceDefinition:
     migrations: Path
     seed: SeedFunction | None = None
     demo_logins: DemoLoginsFunction | None = None
+    #: Replace the service's document seal with a new key (``kit rotate-seal``); returns what
+    #: it did. Documents sealed with the old key stay valid.
+    rotate_seal: Callable[[ServiceSettings], str] | None = None
     description: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -59,6 +59,7 @@ class PortalDocuments:
         )
         self._lock = threading.Lock()
         self._issuer: DocumentIssuer | None = None
+        self._seal_version = 0
         self._renderer: Renderer | None = None
 
     def can_issue(self) -> bool:
@@ -70,12 +71,15 @@ class PortalDocuments:
         return self.issuer().identity
 
     def issuer(self) -> DocumentIssuer:
+        """The issuing pipeline; reloaded when the seal files change (``kit rotate-seal``)."""
+        folder = seal_folder(self.settings)
+        key_path, chain_path = folder / "seal-key.pem", folder / "seal-chain.pem"
         with self._lock:
-            if self._issuer is None:
-                folder = seal_folder(self.settings)
-                key_path, chain_path = folder / "seal-key.pem", folder / "seal-chain.pem"
-                if not (key_path.exists() and chain_path.exists()):
-                    raise SealMissing(f"no seal in {folder}: run `kit prepare portal`")
+            if not (key_path.exists() and chain_path.exists()):
+                raise SealMissing(f"no seal in {folder}: run `kit prepare portal`")
+            version = chain_path.stat().st_mtime_ns
+            if self._issuer is None or version != self._seal_version:
+                self._seal_version = version
                 chain = load_pem_chain(chain_path.read_bytes())
                 identity = SealIdentity(load_private_key(key_path), chain[0], tuple(chain[1:]))
                 self._renderer = self._renderer or Renderer()
@@ -91,11 +95,6 @@ class PortalDocuments:
                     renderer=self._renderer,
                 )
             return self._issuer
-
-    def reload_seal(self) -> None:
-        """Forget the loaded seal (after a rotation) so the next issue reads the new one."""
-        with self._lock:
-            self._issuer = None
 
 
 def init_app(app: object, settings: PortalSettings) -> PortalDocuments:

@@ -18,6 +18,14 @@ def seed(settings: PortalSettings, database: Database) -> list[str]:
     return [f"{'new' if created else 'existing'} seal {identity.kid}"]
 
 
+def rotate_seal(settings: PortalSettings) -> str:
+    """A new seal key and certificate; the trust service withdraws the old one."""
+    from portal.documents import provision_seal
+
+    identity, _created = provision_seal(settings, rotate=True)
+    return f"new seal {identity.kid}; documents sealed before stay valid"
+
+
 definition = ServiceDefinition(
     name="portal",
     settings_class=PortalSettings,
@@ -25,5 +33,6 @@ definition = ServiceDefinition(
     metadata=PortalModel.metadata,
     migrations=migrations_dir(__file__),
     seed=seed,  # type: ignore[arg-type]
+    rotate_seal=rotate_seal,  # type: ignore[arg-type]
     description="the citizen's home page and document verification",
 )

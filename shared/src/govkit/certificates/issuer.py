@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -99,8 +100,13 @@ def load_or_provision_seal(
     certificate = load_pem_chain(body["certificate"])[0]
     chain = [c for text in body["chain"] for c in load_pem_chain(text)]
     folder.mkdir(parents=True, exist_ok=True)
-    save_private_key(key_path, key)
-    chain_path.write_text("".join(pem(c) for c in [certificate, *chain]), encoding="ascii")
+    # Write both files aside, then swap them in: a running service that notices the new chain
+    # (its modification time) must never read it beside the old key.
+    new_key, new_chain = key_path.with_suffix(".pem.new"), chain_path.with_suffix(".pem.new")
+    save_private_key(new_key, key)
+    new_chain.write_text("".join(pem(c) for c in [certificate, *chain]), encoding="ascii")
+    os.replace(new_key, key_path)
+    os.replace(new_chain, chain_path)
     return SealIdentity(key, certificate, tuple(chain)), True
 
 
