@@ -231,8 +231,8 @@ def test_rotating_the_portal_seal_keeps_earlier_documents_valid(
         ).json()
 
     old_answer, new_answer = verdict(specimen), verdict(newer)
-    assert old_answer["verdict"] == "valid"
-    assert new_answer["verdict"] == "valid"
+    assert old_answer["verdict"] == "valid", old_answer["reasons"]
+    assert new_answer["verdict"] == "valid", new_answer["reasons"]
     old_kid = specimen_kid(specimen)
     new_kid = specimen_kid(newer)
     assert old_kid != new_kid

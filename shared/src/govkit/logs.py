@@ -130,3 +130,6 @@ def configure(service: str, level: str = "INFO", stream: Any = None) -> None:
     root.setLevel(level)
     # Werkzeug's own request line would log full URLs (with query strings); we log requests.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # pyHanko narrates every OCSP and CRL fetch at INFO: keep its warnings only.
+    for chatty in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

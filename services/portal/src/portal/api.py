@@ -51,11 +51,11 @@ def verify() -> dict[str, Any]:
         raise Problem(400, "Invalid freshness rule", rule_error)
     store = documents()
     try:
-        trust = store.trust.current()
+        store.trust.current()  # fails early when no trust list can be had at all
     except TrustListError as exc:
         raise Problem(503, "Trust list unavailable", str(exc)) from None
     verification = services.verify_document(
-        pdf=pdf, qr_text=qr_text, trust=trust, status_source=store.status_source,
+        pdf=pdf, qr_text=qr_text, trust=store.trust, status_source=store.status_source,
         rule=rule, today=today(get_settings()),
     )  # fmt: skip
     result = verification.result

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from govkit.certificates.issuer import DocumentIssuer, DocumentView, Row
 from govkit.certificates.status import DocumentStatus
-from govkit.certificates.trustlist import TrustList
+from govkit.certificates.trustlist import TrustList, TrustListStore
 from govkit.certificates.verify import Result, StatusSource, verify_pdf, verify_qr
 from govkit.certificates.wareki import both
 from portal import repository
@@ -135,20 +135,34 @@ class Verification:
     rule: freshness.FreshnessRule
 
 
+UNKNOWN_KEY = frozenset({"unknown-issuer-key", "qr-unknown-key"})
+
+
 def verify_document(
     *,
     pdf: bytes | None,
     qr_text: str | None,
-    trust: TrustList,
+    trust: TrustListStore,
     status_source: StatusSource | None,
     rule: freshness.FreshnessRule,
     today: date,
 ) -> Verification:
-    """Judge an uploaded PDF or a pasted QR text, and apply the relying party's rule."""
-    if pdf is not None:
-        result = verify_pdf(pdf, trust=trust, status_source=status_source, today=today)
-    else:
-        result = verify_qr(qr_text or "", trust=trust, status_source=status_source, today=today)
+    """Judge an uploaded PDF or a pasted QR text, and apply the relying party's rule.
+
+    A seal key the cached trust list does not know may be new (a rotation a moment ago): the
+    list is then fetched again, at most every few seconds, and the document judged once more.
+    """
+
+    def judge(trust_list: TrustList) -> Result:
+        if pdf is not None:
+            return verify_pdf(pdf, trust=trust_list, status_source=status_source, today=today)
+        return verify_qr(qr_text or "", trust=trust_list, status_source=status_source, today=today)
+
+    result = judge(trust.current())
+    if UNKNOWN_KEY & set(result.reasons):
+        fresher = trust.refreshed(result.sealed_at if result.source == "pdf" else None)
+        if fresher is not None:
+            result = judge(fresher)
     assessed = (
         freshness.assess(result.issued_on, today, rule) if result.issued_on is not None else None
     )

@@ -13,7 +13,7 @@ import base64
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -196,6 +196,32 @@ class TrustListStore:
         self.list_path.write_text(token, encoding="ascii")
         self._cached, self._fetched_at = trust_list, time.monotonic()
         return trust_list
+
+    def refreshed(
+        self, sealed_at: datetime | None = None, min_interval: float = 5.0
+    ) -> TrustList | None:
+        """A freshly fetched list, for a key the cached list does not know (a new seal).
+
+        Fetched when the document was sealed after the cached list was issued (``sealed_at``
+        comes from a timestamp already validated against the kit root, so it cannot be forged
+        to force fetches), and otherwise at most every ``min_interval`` seconds.
+        """
+        with self._lock:
+            if self.trust_url is None:
+                return None
+            # Timestamps are whole seconds (accuracy 1 s): compare with that margin.
+            newer = (
+                sealed_at is not None
+                and self._cached is not None
+                and sealed_at + timedelta(seconds=1) >= self._cached.issued_at
+            )
+            since = time.monotonic() - self._fetched_at
+            if since < (0.5 if newer else min_interval):
+                return None
+            try:
+                return self.refresh()
+            except TrustListError:
+                return None
 
     def current(self) -> TrustList:
         with self._lock:

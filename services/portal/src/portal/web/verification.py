@@ -89,7 +89,7 @@ def verify_submit() -> Response | tuple[str, int]:
         return _form_page(form, errors, 400)
     store = documents()
     try:
-        trust = store.trust.current()
+        store.trust.current()  # fails early when no trust list can be had at all
     except TrustListError:
         return _form_page(
             form,
@@ -100,7 +100,7 @@ def verify_submit() -> Response | tuple[str, int]:
     verification = services.verify_document(
         pdf=pdf,
         qr_text=qr_text,
-        trust=trust,
+        trust=store.trust,
         status_source=store.status_source,
         rule=rule,
         today=today(get_settings()),
