@@ -312,6 +312,11 @@ class Stack:
         env.setdefault(
             "KIT_TRUST_RA_TOKEN", _read_or_create_secret(self.var_dir / "kit" / "trust_ra_token")
         )
+        # Kit-wide: lets services register their OpenID Connect clients with the IdP.
+        env.setdefault(
+            "KIT_IDP_REGISTRATION_TOKEN",
+            _read_or_create_secret(self.var_dir / "kit" / "idp_registration_token"),
+        )
         instance_db = self.base_environ.get(f"{spec.env_key}_DATABASE_URL")
         if instance_db:
             env[f"{prefix}DATABASE_URL"] = instance_db

@@ -160,8 +160,15 @@ def _begin_request() -> None:
     g.csp_nonce = secrets.token_urlsafe(18)
 
 
+def allow_form_action(*origins: str) -> None:
+    """Let this page's forms lead to ``origins`` too (CSP ``form-action`` also governs the
+    redirects after a form is sent: a sign-in form that ends at another service needs it)."""
+    g.form_action = (*g.get("form_action", ()), *origins)
+
+
 def _content_security_policy() -> str:
-    form_action = " ".join(["'self'", *current_app.config["GOVKIT_FORM_ACTION"]])
+    extra = dict.fromkeys((*current_app.config["GOVKIT_FORM_ACTION"], *g.get("form_action", ())))
+    form_action = " ".join(["'self'", *extra])
     return "; ".join(
         [
             "default-src 'self'",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from govkit.access import PUBLIC
+from govkit.access import PUBLIC, PUBLIC_API
+from govkit.db import get_database
 from govkit.service import migrations_dir, new_app
-from govkit.web import register_blueprint
+from govkit.web import csrf, register_blueprint
+from idp.keys import ensure_keys
 from idp.settings import IdpSettings
 
 __version__ = "0.1.0"
@@ -26,7 +29,54 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from idp import limits, oauth, provider, signin
+    from idp.card.simulator import SimulatedCardReader
     from idp.web import bp as web_bp
+    from idp.web import protocol, testing
+
+    database = get_database(app)
+    with database.session() as session:
+        ensure_keys(session, datetime.now(UTC))
+    the_provider = provider.install(app, settings, database)
+    server = oauth.build_server(app, the_provider)
+    app.extensions["idp.server"] = server
+    app.extensions["idp.journey"] = signin.Journey(
+        server=server,
+        reader_for=SimulatedCardReader,
+        verifier=_card_verifier(settings),
+        session_lifetime=timedelta(seconds=settings.session_lifetime),
+        issuer=the_provider.issuer,
+    )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=settings.session_lifetime)
 
     register_blueprint(app, web_bp, access=PUBLIC)
+    register_blueprint(app, protocol.bp, access=PUBLIC_API)
+    register_blueprint(app, testing.bp, access=testing.TESTING)
+    from idp.web import counter
+
+    register_blueprint(app, counter.bp, access=counter.STAFF_ACCESS)
+    # The authorization and logout endpoints take cross-site navigations (GET or POST) from
+    # relying parties: they carry no CSRF token by design and change nothing on their own.
+    csrf.exempt(app.view_functions["idp.authorize"])
+    csrf.exempt(app.view_functions["idp.logout"])
+    limits.install(
+        app,
+        settings,
+        {
+            "idp.authorize": settings.rate_limit_login,
+            "idp.login_submit": settings.rate_limit_pin,
+            "idp.sign_submit": settings.rate_limit_pin,
+            "protocol.token": settings.rate_limit_token,
+        },
+    )
     return app
+
+
+def _card_verifier(settings: IdpSettings):
+    """The JPKI check, if `kit prepare idp` has pinned the trust anchors (else sign-in says so)."""
+    from idp.jpki import JpkiVerifier
+
+    folder = settings.data_dir / "trust"
+    if not (folder / "jpki.pem").exists():
+        return None
+    return JpkiVerifier.from_folder(folder)

@@ -14,7 +14,7 @@ def app(service_app: ServiceAppFactory) -> Flask:
 
 def test_start_page_in_japanese(app: Flask) -> None:
     page = check_page(app.test_client().get("/"), lang="ja", h1="窓口ID")
-    assert page.select_one(".govuk-inset-text").get_text(strip=True)
+    assert page.select_one("a.govuk-button--start")["href"] == "/account"
     assert page.links()["窓口のトップページで、すべてのサービスを見る"] == "https://portal.example/"
 
 
