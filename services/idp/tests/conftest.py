@@ -53,8 +53,14 @@ class RegisteredRP:
         replace claims (``None`` drops one)."""
         key = overrides.pop("key", None) or self.key
         now = int(time.time())
-        claims = {"iss": self.client_id, "sub": self.client_id, "aud": f"{ISSUER}/token",
-                  "iat": now, "exp": now + 60, "jti": secrets.token_urlsafe(12)}  # fmt: skip
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": f"{ISSUER}/token",
+            "iat": now,
+            "exp": now + 60,
+            "jti": secrets.token_urlsafe(12),
+        }
         header = {"alg": "ES256", "kid": self.key.kid if self.key else None}
         header.update(overrides.pop("header", {}))
         claims.update(overrides)
@@ -62,8 +68,10 @@ class RegisteredRP:
         return jwt.encode({k: v for k, v in header.items() if v is not None}, claims, key)
 
     def auth(self, **overrides: Any) -> dict[str, str]:
-        return {"client_assertion_type": CLIENT_ASSERTION_TYPE,
-                "client_assertion": self.assertion(**overrides)}  # fmt: skip
+        return {
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
+            "client_assertion": self.assertion(**overrides),
+        }
 
     def basic(self) -> dict[str, str]:
         raw = f"{self.client_id}:{self.secret}".encode()
@@ -88,25 +96,40 @@ class Provider:
         }
         if metadata.get("token_endpoint_auth_method", "private_key_jwt") == "private_key_jwt":
             key = ECKey.generate_key("P-256", private=True, auto_kid=True)
-            body.update(token_endpoint_auth_method="private_key_jwt",
-                        jwks={"keys": [key.as_dict(private=False)]})  # fmt: skip
+            body.update(
+                token_endpoint_auth_method="private_key_jwt",
+                jwks={"keys": [key.as_dict(private=False)]},
+            )
         body.update(metadata)
-        answer = self.client.post("/register", json=body,
-                                  headers={"Authorization": f"Bearer {REGISTRATION_TOKEN}"})  # fmt: skip
+        answer = self.client.post(
+            "/register", json=body, headers={"Authorization": f"Bearer {REGISTRATION_TOKEN}"}
+        )
         assert answer.status_code in (200, 201), answer.get_data(as_text=True)
         data = answer.get_json()
         return RegisteredRP(data["client_id"], key, data.get("client_secret"), data)
 
     def mint_code(self, rp: RegisteredRP, challenge: str, **extra: Any) -> str:
-        body = {"client_id": rp.client_id, "redirect_uri": REDIRECT, "code_challenge": challenge,
-                "scope": "openid name address birthdate gender", "nonce": "nonce-1", **extra}  # fmt: skip
+        body = {
+            "client_id": rp.client_id,
+            "redirect_uri": REDIRECT,
+            "code_challenge": challenge,
+            "scope": "openid name address birthdate gender",
+            "nonce": "nonce-1",
+            **extra,
+        }
         answer = self.client.post("/__testing/codes", json=body)
         assert answer.status_code == 201, answer.get_data(as_text=True)
         return answer.get_json()["codes"][0]
 
     def redeem(self, rp: RegisteredRP, code: str, verifier: str, **extra: Any):
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-                "code_verifier": verifier, **rp.auth(), **extra}  # fmt: skip
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+            **rp.auth(),
+            **extra,
+        }
         return self.client.post("/token", data={k: v for k, v in form.items() if v is not None})
 
     def jwks(self) -> KeySet:
@@ -114,11 +137,21 @@ class Provider:
 
 
 def add_citizen(app: Flask, **overrides: Any) -> str:
-    values = dict(id="c-0001", persona="H1-1", family_name="森下", given_name="健太",
-                  family_name_kana="モリシタ", given_name_kana="ケンタ", name_roman="MORISHITA Kenta",
-                  birthdate=date(1990, 5, 12), gender="male", postal_code="000-0101",
-                  address="桜木市中央一丁目2番3号", my_number="999000000019",
-                  created_at=datetime.now(UTC))  # fmt: skip
+    values = dict(
+        id="c-0001",
+        persona="H1-1",
+        family_name="森下",
+        given_name="健太",
+        family_name_kana="モリシタ",
+        given_name_kana="ケンタ",
+        name_roman="MORISHITA Kenta",
+        birthdate=date(1990, 5, 12),
+        gender="male",
+        postal_code="000-0101",
+        address="桜木市中央一丁目2番3号",
+        my_number="999000000019",
+        created_at=datetime.now(UTC),
+    )
     values.update(overrides)
     with get_database(app).transaction() as session:
         session.add(Citizen(**values))

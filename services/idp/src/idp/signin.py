@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from idp import audit, repository
@@ -227,6 +228,14 @@ def advance(
     return _issue_code(session, journey, txn, current, now)
 
 
+def _discard(session: Session, txn: LoginTransaction) -> None:
+    """A finished transaction leaves no row (it may never have been written at all)."""
+    if inspect(txn).persistent:
+        session.delete(txn)
+    else:
+        session.expunge(txn)
+
+
 def _fail(
     session: Session,
     txn: LoginTransaction,
@@ -236,7 +245,7 @@ def _fail(
     now: datetime,
 ) -> Step:
     request = request_from(txn)
-    session.delete(txn)
+    _discard(session, txn)
     audit.record(
         session,
         "authorization_failed",
@@ -274,7 +283,7 @@ def _issue_code(
     except OAuth2Error as error:  # e.g. the nonce was used before, or the client changed
         return _fail(session, txn, journey, error.error, error.description or error.error, now)
     location = dict(headers)["Location"]
-    session.delete(txn)
+    _discard(session, txn)
     audit.record(
         session,
         "authorized",

@@ -60,7 +60,7 @@ def test_an_es256_client_gets_an_es256_id_token(provider) -> None:
     rp = provider.register(id_token_signed_response_alg="ES256")
     verifier, challenge = provider.pkce()
     body = provider.redeem(rp, provider.mint_code(rp, challenge), verifier).get_json()
-    header, _claims_ = _claims(provider, body["id_token"])
+    header = _claims(provider, body["id_token"])[0]
     assert header["alg"] == "ES256"
 
 
@@ -151,9 +151,13 @@ def test_a_wrong_or_missing_code_verifier_fails(provider, verifier, error) -> No
 def _token_with(provider, rp, **assertion_overrides):
     verifier, challenge = provider.pkce()
     code = provider.mint_code(rp, challenge)
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": provider.redirect_uri,
-            "code_verifier": verifier, "client_assertion_type":
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": provider.redirect_uri,
+        "code_verifier": verifier,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    }
     if "raw" in assertion_overrides:
         form["client_assertion"] = assertion_overrides["raw"]
     else:
@@ -175,8 +179,14 @@ def _hs256_with_public_key(rp) -> str:
     now = int(time.time())
     public = rp.key.as_dict(private=False)
     secret = OctKey.import_key(str(public).encode())
-    claims = {"iss": rp.client_id, "sub": rp.client_id, "aud": "http://localhost:8001/token",
-              "iat": now, "exp": now + 60, "jti": "hs"}  # fmt: skip
+    claims = {
+        "iss": rp.client_id,
+        "sub": rp.client_id,
+        "aud": "http://localhost:8001/token",
+        "iat": now,
+        "exp": now + 60,
+        "jti": "hs",
+    }
     return jwt.encode({"alg": "HS256"}, claims, secret)
 
 
@@ -200,12 +210,20 @@ def test_client_assertions_are_checked_strictly(provider) -> None:
         assert answer.get_json()["error"] == "invalid_client", name
     now = int(time.time())
     for name, raw in {
-        "alg none": _unsigned({"iss": rp.client_id, "sub": rp.client_id, "jti": "n",
-                               "aud": "http://localhost:8001/token", "iat": now, "exp": now + 60}),
+        "alg none": _unsigned(
+            {
+                "iss": rp.client_id,
+                "sub": rp.client_id,
+                "jti": "n",
+                "aud": "http://localhost:8001/token",
+                "iat": now,
+                "exp": now + 60,
+            }
+        ),
         "HS256 with the public key": _hs256_with_public_key(rp),
         "not a JWT": "not.a.jwt",
         "garbage": "%%%",
-    }.items():  # fmt: skip
+    }.items():
         answer = _token_with(provider, rp, raw=raw)
         assert answer.status_code in (400, 401), name
         assert answer.get_json()["error"] in ("invalid_client", "invalid_request"), name
@@ -249,15 +267,20 @@ def test_refresh_tokens_rotate_and_reuse_revokes_the_family(provider) -> None:
 
 
 def test_client_credentials_with_a_secret(provider) -> None:
-    rp = provider.register(token_endpoint_auth_method="client_secret_basic",
-                           grant_types=["client_credentials"], response_types=[])  # fmt: skip
-    answer = provider.client.post("/token", data={"grant_type": "client_credentials"},
-                                  headers=rp.basic())  # fmt: skip
+    rp = provider.register(
+        token_endpoint_auth_method="client_secret_basic",
+        grant_types=["client_credentials"],
+        response_types=[],
+    )
+    answer = provider.client.post(
+        "/token", data={"grant_type": "client_credentials"}, headers=rp.basic()
+    )
     assert answer.status_code == 200
     assert "id_token" not in answer.get_json()
     rp.secret = "wrong"
-    refused = provider.client.post("/token", data={"grant_type": "client_credentials"},
-                                   headers=rp.basic())  # fmt: skip
+    refused = provider.client.post(
+        "/token", data={"grant_type": "client_credentials"}, headers=rp.basic()
+    )
     assert refused.status_code == 401
     assert refused.get_json()["error"] == "invalid_client"
 
@@ -272,13 +295,15 @@ def test_a_grant_the_client_did_not_register_is_refused(provider) -> None:
     "request_kwargs",
     [
         {"json": {"grant_type": "authorization_code"}},
-        {"data": b"grant_type=authorization_code&code=\xff\xfe",
-         "content_type": "application/x-www-form-urlencoded"},
+        {
+            "data": b"grant_type=authorization_code&code=\xff\xfe",
+            "content_type": "application/x-www-form-urlencoded",
+        },
         {"data": {"grant_type": "password", "username": "a", "password": "b"}},
         {"data": {"grant_type": "x" * 5000}},
         {"data": {}},
     ],
-)  # fmt: skip
+)
 def test_malformed_token_requests_get_oauth_errors(provider, request_kwargs) -> None:
     answer = provider.client.post("/token", **request_kwargs)
     assert 400 <= answer.status_code < 500

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from authlib.oauth2 import OAuth2Error
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
@@ -18,6 +19,7 @@ from govkit.db import get_database, get_session
 from govkit.web import allow_form_action, get_settings
 from idp import logout as logouts
 from idp import repository, signin
+from idp.domain.levels import rank
 from idp.models import CardRecord, Citizen, LoginTransaction
 from idp.provider import provider
 from idp.web import bp
@@ -25,12 +27,12 @@ from idp.web.forms import CardForm, ConfirmForm, SignForm
 
 MAX_BOUND_TRANSACTIONS = 10
 SCOPE_LABELS = {
-    "name": "Your name, in kanji, kana and the Latin alphabet",
-    "address": "Your address",
-    "birthdate": "Your date of birth",
-    "gender": "Your gender",
-    "my_number": "Your My Number (only services the law allows receive it)",
-    "offline_access": "Keep access to these details while you are not signed in",
+    "name": _l("Your name, in kanji, kana and the Latin alphabet"),
+    "address": _l("Your address"),
+    "birthdate": _l("Your date of birth"),
+    "gender": _l("Your gender"),
+    "my_number": _l("Your My Number (only services the law allows receive it)"),
+    "offline_access": _l("Keep access to these details while you are not signed in"),
 }
 
 
@@ -55,7 +57,7 @@ def _bind(transaction_id: str) -> None:
 
 def _follow(step: signin.Step) -> Response | tuple[str, int]:
     if step.kind == "error_page":
-        return _request_error(step.description or "")
+        return _request_error(step.reason or "")
     if step.kind == "redirect":
         assert step.url is not None
         return redirect(step.url, 302)
@@ -65,12 +67,24 @@ def _follow(step: signin.Step) -> Response | tuple[str, int]:
     return redirect(url_for(endpoint, txn=step.transaction_id), 303)
 
 
-def _request_error(description: str, status: int = 400) -> tuple[str, int]:
+REQUEST_ERRORS = {
+    "missing_client": _l("The request does not say which service it is for."),
+    "duplicate_client": _l("The request names more than one service."),
+    "unknown_client": _l("The service that sent you here is not registered with Madoguchi ID."),
+    "missing_redirect_uri": _l("The request does not say where to send you back to."),
+    "unregistered_redirect_uri": _l(
+        "The address the request wants to send you back to is not registered for this service. "
+        "You have not been sent there."
+    ),
+}
+
+
+def _request_error(reason: str, status: int = 400) -> tuple[str, int]:
     return (
         render_template(
             "govkit/error.html",
             title=_("This sign-in request cannot be used"),
-            explanation=_(description) if description else "",
+            explanation=str(REQUEST_ERRORS.get(reason, _l("The request is not valid."))),
             next_step=_("Go back to the service you were using and start again."),
             status=status,
             reference=None,
@@ -149,9 +163,17 @@ def _login_page(txn: LoginTransaction, form: CardForm, error: str | None, status
             cards=_cards(),
             error=error,
             check_revocation=request_.requirement.check_revocation,
+            passkey_allowed=passkey_allowed(request_),
         ),
         status,
     )
+
+
+def passkey_allowed(request_: Any) -> bool:
+    """A passkey gives aal2: enough unless the client asks for the card (aal3) or a
+    revocation check (only a card has a certificate to check)."""
+    requirement = request_.requirement
+    return rank(requirement.minimum or "aal1") <= rank("aal2") and not requirement.check_revocation
 
 
 @bp.get("/login/<txn>")
@@ -163,19 +185,22 @@ def login(txn: str) -> Response | tuple[str, int]:
 
 
 SIGN_IN_ERRORS = {
-    "unknown_card": "Choose your card",
-    "locked": "This card is locked after 3 wrong PINs. Take the card and proof of identity to "
-    "the municipal counter to reset the PIN.",
-    "certificate_mismatch": "The card's certificate is not the one registered for it",
-    "no_trust_anchor": "Card sign-in is not set up on this server",
-    "signature": "The card's answer could not be verified",
-    "chain": "The card's certificate was not issued by the JPKI certification authority",
-    "expired": "The card's certificate has expired. Renew it at the municipal counter",
-    "not-yet-valid": "The card's certificate is not valid yet",
-    "usage": "This certificate cannot be used to sign in",
-    "revoked": "The card's certificate has been revoked",
-    "revocation-unknown": "We could not check whether the card's certificate has been revoked. "
-    "Try again later",
+    "unknown_card": _l("Choose your card"),
+    "locked": _l(
+        "This card is locked after 3 wrong PINs. Take the card and proof of identity to "
+        "the municipal counter to reset the PIN."
+    ),
+    "certificate_mismatch": _l("The card's certificate is not the one registered for it"),
+    "no_trust_anchor": _l("Card sign-in is not set up on this server"),
+    "signature": _l("The card's answer could not be verified"),
+    "chain": _l("The card's certificate was not issued by the JPKI certification authority"),
+    "expired": _l("The card's certificate has expired. Renew it at the municipal counter"),
+    "not-yet-valid": _l("The card's certificate is not valid yet"),
+    "usage": _l("This certificate cannot be used to sign in"),
+    "revoked": _l("The card's certificate has been revoked"),
+    "revocation-unknown": _l(
+        "We could not check whether the card's certificate has been revoked. Try again later"
+    ),
 }
 
 
@@ -187,7 +212,7 @@ def _sign_in_error(failure: signin.SignInFailed) -> str:
             "The PIN is wrong. %(remaining)s attempts left before the card locks",
             remaining=failure.remaining,
         )
-    return _(SIGN_IN_ERRORS.get(failure.reason, "The card could not be used"))
+    return str(SIGN_IN_ERRORS.get(failure.reason, _l("The card could not be used")))
 
 
 @bp.post("/login/<txn>")
@@ -241,7 +266,7 @@ def consent(txn: str) -> Response | tuple[str, int]:
         "idp/consent.html",
         page_title=_("Share your details with %(client)s?", client=client.client_name),
         client_name=client.client_name,
-        scopes=[_(SCOPE_LABELS[s]) for s in missing if s in SCOPE_LABELS],
+        scopes=[str(SCOPE_LABELS[s]) for s in missing if s in SCOPE_LABELS],
         txn=transaction,
         form=ConfirmForm(),
     )
@@ -290,11 +315,15 @@ def sign(txn: str) -> Response | tuple[str, int]:
 
 
 SIGN_ERRORS = {
-    "under_15": "Signing is not available for people under 15. A parent or guardian can make "
-    "this submission for you",
-    "signing_locked": "The signing password is locked after 5 wrong entries. Take the card to "
-    "the municipal counter to reset it",
-    "no_session": "Your sign-in has ended. Start again from the service",
+    "under_15": _l(
+        "Signing is not available for people under 15. A parent or guardian can make "
+        "this submission for you"
+    ),
+    "signing_locked": _l(
+        "The signing password is locked after 5 wrong entries. Take the card to "
+        "the municipal counter to reset it"
+    ),
+    "no_session": _l("Your sign-in has ended. Start again from the service"),
 }
 
 
@@ -328,7 +357,7 @@ def sign_submit(txn: str) -> Response | tuple[str, int]:
                 remaining=failure.remaining,
             )
         else:
-            message = _(SIGN_ERRORS.get(failure.reason, "The card could not sign"))
+            message = str(SIGN_ERRORS.get(failure.reason, _l("The card could not sign")))
         return _sign_page(transaction, form, message, 400)
     return _follow(step)
 
@@ -393,7 +422,9 @@ def account() -> str:
                 {
                     "client_id": row.client_id,
                     "client_name": client.client_name if client else row.client_id,
-                    "scopes": [_(SCOPE_LABELS[s]) for s in row.scope.split() if s in SCOPE_LABELS],
+                    "scopes": [
+                        str(SCOPE_LABELS[s]) for s in row.scope.split() if s in SCOPE_LABELS
+                    ],
                     "granted_at": row.granted_at,
                 }
             )
