@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError
 
 from govkit.access import PUBLIC, PUBLIC_API
 from govkit.db import get_database
@@ -32,11 +33,16 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
     from idp import limits, oauth, provider, signin
     from idp.card.simulator import SimulatedCardReader
     from idp.web import bp as web_bp
-    from idp.web import protocol, testing
+    from idp.web import counter, protocol, testing
+    from idp.web.passkeys import bp as passkeys_bp
 
     database = get_database(app)
-    with database.session() as session:
-        ensure_keys(session, datetime.now(UTC))
+    try:
+        with database.session() as session:
+            ensure_keys(session, datetime.now(UTC))
+    except DBAPIError:
+        # Not migrated (or unreachable): /healthz says so, and `kit prepare idp` fixes it.
+        app.logger.warning("signing keys not checked: the database is not ready")
     the_provider = provider.install(app, settings, database)
     server = oauth.build_server(app, the_provider)
     app.extensions["idp.server"] = server
@@ -52,8 +58,7 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
     register_blueprint(app, web_bp, access=PUBLIC)
     register_blueprint(app, protocol.bp, access=PUBLIC_API)
     register_blueprint(app, testing.bp, access=testing.TESTING)
-    from idp.web import counter
-
+    register_blueprint(app, passkeys_bp, access=PUBLIC)
     register_blueprint(app, counter.bp, access=counter.STAFF_ACCESS)
     # The authorization and logout endpoints take cross-site navigations (GET or POST) from
     # relying parties: they carry no CSRF token by design and change nothing on their own.
@@ -63,10 +68,15 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
         app,
         settings,
         {
-            "idp.authorize": settings.rate_limit_login,
-            "idp.login_submit": settings.rate_limit_pin,
-            "idp.sign_submit": settings.rate_limit_pin,
-            "protocol.token": settings.rate_limit_token,
+            "idp.authorize": limits.Limit(settings.rate_limit_login),
+            "idp.login_submit": limits.Limit(settings.rate_limit_pin),
+            "idp.sign_submit": limits.Limit(settings.rate_limit_pin),
+            "idp_passkeys.sign_in_verify": limits.Limit(settings.rate_limit_pin),
+            "idp_passkeys.registration_verify": limits.Limit(settings.rate_limit_pin),
+            "counter.sign_in_submit": limits.Limit(settings.rate_limit_staff),
+            "protocol.token": limits.Limit(settings.rate_limit_token, failures_only=True),
+            "protocol.introspect": limits.Limit(settings.rate_limit_token, failures_only=True),
+            "protocol.revoke": limits.Limit(settings.rate_limit_token, failures_only=True),
         },
     )
     return app

@@ -28,7 +28,8 @@ class IdpSettings(ServiceSettings):
     #: Limits per client address (Flask-Limiter syntax); exceeding one answers 429 + Retry-After.
     rate_limit_login: str = "30 per minute"
     rate_limit_pin: str = "10 per minute"
-    rate_limit_token: str = "600 per second"  # noqa: S105 - a rate, not a secret
+    #: Token, introspection and revocation: failed requests only (guessing credentials).
+    rate_limit_token: str = "60 per minute"  # noqa: S105 - a rate, not a secret
     rate_limit_staff: str = "10 per minute"
     #: Test-only endpoints (minting codes for benchmarks); never on outside tests.
     testing_endpoints: bool = False

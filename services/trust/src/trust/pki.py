@@ -16,9 +16,10 @@ Pure functions over `cryptography` objects: no Flask, no database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from asn1crypto import core as asn1_core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,6 +27,23 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 TEST_LABEL = "Madoguchi kit TEST trust - not a real authority"
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning
+
+# The basic four (基本4情報) in a JPKI signing certificate (署名用電子証明書). As in J-LIS's
+# certificate profile specification (署名用電子証明書のプロファイル, subjectAltName), each is an
+# otherName under the JPKI personal-data arc 1.2.392.200149.8.5.5 whose value is a UTF8String:
+#   .1 name (氏名)   .2 substitute characters of the name (代替文字; not used by the kit)
+#   .3 gender (性別)   .4 date of birth (生年月日)   .5 address (住所)
+#   .6 substitute characters of the address (not used by the kit)
+# Deviations, for a readable simulation: real cards code the birth date as era digit + YYYYMMDD
+# and the gender as a digit; the kit writes ISO 8601 (YYYY-MM-DD) and the OpenID Connect words
+# ("female", "male", …). Real cards carry no kana reading: the kit adds one under its own OID
+# (a UUID-based arc, ITU-T X.667, so it can never collide with a registered one).
+JPKI_PERSONAL_DATA_ARC = "1.2.392.200149.8.5.5"
+JPKI_NAME = x509.ObjectIdentifier(f"{JPKI_PERSONAL_DATA_ARC}.1")
+JPKI_GENDER = x509.ObjectIdentifier(f"{JPKI_PERSONAL_DATA_ARC}.3")
+JPKI_BIRTHDATE = x509.ObjectIdentifier(f"{JPKI_PERSONAL_DATA_ARC}.4")
+JPKI_ADDRESS = x509.ObjectIdentifier(f"{JPKI_PERSONAL_DATA_ARC}.5")
+KIT_NAME_KANA = x509.ObjectIdentifier("2.25.178216753706052132325587840664604603093")
 
 
 class Authority(StrEnum):
@@ -87,6 +105,35 @@ class Urls:
 
     def ocsp(self, authority: Authority) -> str:
         return f"{self.base}/ocsp/{authority}"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What a JPKI signing certificate says about its holder (already validated)."""
+
+    name: str
+    birthdate: date
+    gender: str
+    address: str
+    name_kana: str | None = None
+
+
+def _utf8_string(value: str) -> bytes:
+    """The DER encoding of an ASN.1 UTF8String (an otherName's value)."""
+    return asn1_core.UTF8String(value).dump()
+
+
+def personal_data_names(data: PersonalData) -> list[x509.GeneralName]:
+    """The subjectAltName entries that carry ``data`` (JPKI order: name, gender, birth, address)."""
+    entries = [
+        (JPKI_NAME, data.name),
+        (JPKI_GENDER, data.gender),
+        (JPKI_BIRTHDATE, data.birthdate.isoformat()),
+        (JPKI_ADDRESS, data.address),
+    ]
+    if data.name_kana is not None:
+        entries.append((KIT_NAME_KANA, data.name_kana))
+    return [x509.OtherName(oid, _utf8_string(value)) for oid, value in entries]
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:
@@ -234,8 +281,15 @@ def end_entity(
     not_after: datetime,
     urls: Urls,
     dns_names: tuple[str, ...] = (),
+    personal_data: PersonalData | None = None,
 ) -> x509.Certificate:
-    """Issue an end-entity certificate of ``profile``."""
+    """Issue an end-entity certificate of ``profile``.
+
+    A JPKI signing certificate must carry its holder's ``personal_data`` (the basic four, in
+    its subjectAltName); no other profile may.
+    """
+    if (profile is Profile.JPKI_SIGN) != (personal_data is not None):
+        raise ValueError("personal data go in JPKI signing certificates, and only there")
     builder = _base_builder(subject, issuer.subject, public_key, serial, not_before, not_after)
     builder = builder.add_extension(
         x509.BasicConstraints(ca=False, path_length=None), critical=True
@@ -248,6 +302,10 @@ def end_entity(
         if profile is Profile.SEAL:
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage([DOCUMENT_SIGNING]), critical=False
+            )
+        if personal_data is not None:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(personal_data_names(personal_data)), critical=False
             )
     elif profile is Profile.TSA:
         builder = builder.add_extension(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from asn1crypto import csr as asn1_csr
 from cryptography import x509
@@ -28,6 +31,12 @@ DNS_NAME = re.compile(
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 TRUST_LIST_TYPE = "madoguchi-trust-list+jwt"
+#: The holder attributes a JPKI signing certificate carries, and their longest length (in
+#: characters; the text fields are UTF-8 in the certificate). ``name_kana`` is optional.
+SUBJECT_ATTRIBUTES = {"name": 100, "name_kana": 100, "birthdate": 10, "gender": 20,
+                      "address": 200}  # fmt: skip
+REQUIRED_SUBJECT_ATTRIBUTES = ("name", "birthdate", "gender", "address")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 REASONS = {
     "unspecified": x509.ReasonFlags.unspecified,
@@ -176,8 +185,13 @@ def issue_certificate(
     now: datetime,
     validity: Validity,
     dns_names: tuple[str, ...] = (),
+    subject_attributes: object = None,
 ) -> Issued:
-    """Sign a certificate request; a new seal withdraws the holder's previous seals."""
+    """Sign a certificate request; a new seal withdraws the holder's previous seals.
+
+    ``subject_attributes`` (the holder's basic four, untrusted JSON) are required for a JPKI
+    signing certificate and refused for every other profile.
+    """
     try:
         chosen = pki.Profile(profile)
     except ValueError:
@@ -188,6 +202,7 @@ def issue_certificate(
         raise RequestRejected("holder must be 2 to 128 letters, digits, '-', '_', '.', '/'")
     if not all(DNS_NAME.fullmatch(name) for name in dns_names):
         raise RequestRejected("dns_names must be ASCII host names (IDNs as xn-- A-labels)")
+    personal_data = _personal_data(chosen, subject_attributes, today=now.date())
     try:
         request = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
     except (ValueError, UnicodeError):
@@ -213,7 +228,7 @@ def issue_certificate(
     certificate = pki.end_entity(
         chosen, pki.service_subject(common_name), public_key, issuer.key, issuer.certificate,
         x509.random_serial_number(), now - timedelta(minutes=5), now + lifetime, urls,
-        dns_names=dns_names,
+        dns_names=dns_names, personal_data=personal_data,
     )  # fmt: skip
     if chosen is pki.Profile.SEAL:
         for previous in repository.list_certificates(
@@ -226,6 +241,62 @@ def issue_certificate(
     chain = chain_for(session=session, record=record)
     session.commit()
     return Issued(record, chain)
+
+
+def _personal_data(profile: pki.Profile, raw: object, *, today: date) -> pki.PersonalData | None:
+    """The holder's basic four from a request, checked; never echoes a value (personal data)."""
+    if profile is not pki.Profile.JPKI_SIGN:
+        if raw is not None:
+            raise RequestRejected(
+                f"subject_attributes are only for profile '{pki.Profile.JPKI_SIGN}'"
+            )
+        return None
+    if raw is None:
+        raise RequestRejected(
+            f"profile '{pki.Profile.JPKI_SIGN}' needs subject_attributes: "
+            + ", ".join(REQUIRED_SUBJECT_ATTRIBUTES)
+        )
+    if not isinstance(raw, Mapping):
+        raise RequestRejected("subject_attributes must be a JSON object")
+    unknown = sorted(str(k)[:40] for k in raw if k not in SUBJECT_ATTRIBUTES)
+    if unknown:
+        raise RequestRejected(f"unknown subject_attributes: {', '.join(unknown[:5])}")
+    missing = [k for k in REQUIRED_SUBJECT_ATTRIBUTES if raw.get(k) is None]
+    if missing:
+        raise RequestRejected(f"missing subject_attributes: {', '.join(missing)}")
+    values = {k: _attribute(k, v) for k, v in raw.items() if v is not None}
+    if not ISO_DATE.fullmatch(values["birthdate"]):
+        raise RequestRejected("subject_attributes.birthdate must be a date as YYYY-MM-DD")
+    try:
+        birthdate = date.fromisoformat(values["birthdate"])
+    except ValueError:
+        raise RequestRejected("subject_attributes.birthdate is not a calendar date") from None
+    if birthdate > today:
+        raise RequestRejected("subject_attributes.birthdate is in the future")
+    return pki.PersonalData(
+        name=values["name"],
+        birthdate=birthdate,
+        gender=values["gender"],
+        address=values["address"],
+        name_kana=values.get("name_kana"),
+    )
+
+
+def _attribute(key: str, value: Any) -> str:
+    """One attribute: a non-blank string of printable characters within its length."""
+    if not isinstance(value, str):
+        raise RequestRejected(f"subject_attributes.{key} must be a string")
+    text = value.strip()
+    limit = SUBJECT_ATTRIBUTES[key]
+    if not 1 <= len(text) <= limit:
+        raise RequestRejected(f"subject_attributes.{key} must be 1 to {limit} characters")
+    # Control, format (bidi overrides), private-use, unassigned and surrogate code points,
+    # and line breaks, have no place in a name or an address (nor could a lone surrogate be
+    # written as UTF-8).
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+           for ch in text):  # fmt: skip
+        raise RequestRejected(f"subject_attributes.{key} contains characters that are not text")
+    return text
 
 
 def _common_name(request: x509.CertificateSigningRequest) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 import warnings
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from asn1crypto import core as asn1_core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -27,12 +29,21 @@ from govkit.certificates.keys import (
     signing_request,
     verify_chain,
 )
+from govkit.db import get_session
 from govkit.testing.plugin import ServiceAppFactory
-from trust import pki
+from trust import pki, repository
 
 TOKEN = "r" * 40
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BASE = "https://trust.example"
+#: A fictional holder's basic four, as the identity provider sends them for a signing certificate.
+HOLDER_ATTRIBUTES = {
+    "name": "森下 健太",
+    "name_kana": "モリシタ ケンタ",
+    "birthdate": "1990-05-12",
+    "gender": "male",
+    "address": "桜木市中央一丁目2番3号",
+}
 
 
 @pytest.fixture
@@ -141,7 +152,8 @@ def test_every_requestable_profile_comes_from_its_authority(
     client: FlaskClient, profile: str, authority: pki.Authority, eku: x509.ObjectIdentifier | None
 ) -> None:
     """Each profile is signed by its own CA and verifies to the root through it."""
-    body = issued(client, profile=profile, holder="member-1")
+    extra = {"subject_attributes": HOLDER_ATTRIBUTES} if profile == "jpki-sign" else {}
+    body = issued(client, profile=profile, holder="member-1", **extra)
     [certificate] = load_pem_chain(body["certificate"])
     issuer = x509.load_der_x509_certificate(client.get(f"/pki/{authority}.crt").data)
     certificate.verify_directly_issued_by(issuer)
@@ -217,6 +229,165 @@ def test_dates_are_utc_whatever_the_local_time_zone(client: FlaskClient) -> None
     assert status["not_before"] == iso(certificate.not_valid_before_utc)
     [entry] = [i for i in trust_list(client)["issuers"] if i["serial"] == body["serial"]]
     assert entry["valid_until"] == iso(certificate.not_valid_after_utc)
+
+
+# -- JPKI: the basic four in signing certificates -----------------------------------------------
+
+
+def other_names(certificate: x509.Certificate) -> dict[str, str]:
+    """OID → text of the subjectAltName's otherNames (each a DER UTF8String)."""
+    san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    values = {}
+    for name in san.get_values_for_type(x509.OtherName):
+        decoded = asn1_core.load(name.value)
+        assert isinstance(decoded, asn1_core.UTF8String)
+        values[name.type_id.dotted_string] = decoded.native
+    return values
+
+
+def test_a_jpki_signing_certificate_carries_the_holders_basic_four(client: FlaskClient) -> None:
+    """The RA writes the basic four into the signing certificate under the JPKI arc (and the
+    kana under the kit's own OID); the subject's common name is the one the card asked for (the
+    holder's name) and the certificate verifies to the root through the JPKI Simulation CA."""
+    csr = csr_pem(generate_key(), cn("森下 健太"))
+    body = issued(
+        client, profile="jpki-sign", holder="card-0001", csr=csr,
+        subject_attributes={**HOLDER_ATTRIBUTES, "address": "  桜木市中央一丁目2番3号 "},
+    )  # fmt: skip
+    [certificate] = load_pem_chain(body["certificate"])
+    assert other_names(certificate) == {
+        "1.2.392.200149.8.5.5.1": "森下 健太",
+        "1.2.392.200149.8.5.5.3": "male",
+        "1.2.392.200149.8.5.5.4": "1990-05-12",
+        "1.2.392.200149.8.5.5.5": "桜木市中央一丁目2番3号",  # surrounding spaces trimmed
+        pki.KIT_NAME_KANA.dotted_string: "モリシタ ケンタ",
+    }
+    assert [a.value for a in certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)] == [
+        "森下 健太"
+    ]
+    usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.content_commitment
+    chain = [c for pem in body["chain"] for c in load_pem_chain(pem)]
+    verify_chain([certificate, *chain], [root_of(client)], datetime.now(UTC))
+    assert status_of(client, body["serial"])["holder"] == "card-0001"
+
+
+def test_the_kana_reading_is_optional(client: FlaskClient) -> None:
+    """Without name_kana (or with null) the certificate has the four JPKI entries only."""
+    attributes = {k: v for k, v in HOLDER_ATTRIBUTES.items() if k != "name_kana"}
+    for sent in (attributes, {**attributes, "name_kana": None}):
+        body = issued(client, profile="jpki-sign", subject_attributes=sent)
+        [certificate] = load_pem_chain(body["certificate"])
+        assert sorted(other_names(certificate)) == [
+            "1.2.392.200149.8.5.5.1",
+            "1.2.392.200149.8.5.5.3",
+            "1.2.392.200149.8.5.5.4",
+            "1.2.392.200149.8.5.5.5",
+        ]
+
+
+def test_an_authentication_certificate_is_the_cards_alone(client: FlaskClient) -> None:
+    """jpki-auth: the common name is the card's id and there is no personal data at all."""
+    body = issued(client, profile="jpki-auth", holder="card-0001", csr=csr_pem(
+        generate_key(), cn("card-0001")))  # fmt: skip
+    [certificate] = load_pem_chain(body["certificate"])
+    assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == ("card-0001")
+    with pytest.raises(x509.ExtensionNotFound):
+        certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+
+
+@pytest.mark.parametrize("profile", ["jpki-auth", "seal", "securityserver-tls"])
+def test_personal_data_are_refused_for_other_profiles(client: FlaskClient, profile: str) -> None:
+    """Only a signing certificate may carry the basic four: anywhere else it is a 422."""
+    response = issue(client, profile=profile, subject_attributes=HOLDER_ATTRIBUTES)
+    assert assert_problem(response, 422)["detail"] == (
+        "subject_attributes are only for profile 'jpki-sign'"
+    )
+
+
+def test_a_signing_certificate_needs_the_basic_four(client: FlaskClient) -> None:
+    """No subject_attributes (or null): refused, and nothing is issued."""
+    for extra in ({}, {"subject_attributes": None}):
+        problem = assert_problem(issue(client, profile="jpki-sign", **extra), 422)
+        assert problem["detail"] == (
+            "profile 'jpki-sign' needs subject_attributes: name, birthdate, gender, address"
+        )
+
+
+DROP = object()  # in a change below: leave this attribute out
+
+
+def signing_certificates(app: Flask) -> list[str]:
+    with app.app_context():
+        return [
+            r.serial
+            for r in repository.list_certificates(session=get_session(), profile="jpki-sign")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [
+        pytest.param(["森下 健太"], "must be a JSON object", id="list"),
+        pytest.param("森下 健太", "must be a JSON object", id="string"),
+        pytest.param({"birthdate": DROP}, "missing subject_attributes: birthdate", id="missing"),
+        pytest.param(
+            {"gender": DROP, "address": None}, "missing subject_attributes: gender, address",
+            id="missing-two",
+        ),
+        pytest.param({"sex": "male"}, "unknown subject_attributes: sex", id="unknown"),
+        pytest.param({"name": 12}, "name must be a string", id="number"),
+        pytest.param({"gender": ["male"]}, "gender must be a string", id="list-value"),
+        pytest.param({"name": ""}, "name must be 1 to 100", id="empty"),
+        pytest.param({"name": "   "}, "name must be 1 to 100", id="blank"),
+        pytest.param({"name": "森" * 101}, "name must be 1 to 100", id="long-name"),
+        pytest.param({"address": "町" * 201}, "address must be 1 to 200", id="long-address"),
+        pytest.param({"gender": "x" * 21}, "gender must be 1 to 20", id="long-gender"),
+        pytest.param({"name": "森下\n健太"}, "name contains characters that are not text",
+                     id="newline"),
+        pytest.param({"name": "森下\u0000健太"}, "not text", id="nul"),
+        pytest.param({"name": "森下\u202e健太"}, "not text", id="bidi-override"),
+        pytest.param({"address": "桜木市\u2028中央"}, "address contains", id="line-separator"),
+        pytest.param({"birthdate": "1990/05/12"}, "YYYY-MM-DD", id="slashes"),
+        pytest.param({"birthdate": "12-05-1990"}, "YYYY-MM-DD", id="day-first"),
+        pytest.param({"birthdate": "１９９０-05-12"}, "YYYY-MM-DD", id="full-width"),
+        pytest.param({"birthdate": "1990-02-30"}, "not a calendar date", id="30-february"),
+        pytest.param({"birthdate": "2999-01-01"}, "in the future", id="future"),
+    ],
+)  # fmt: skip
+def test_bad_subject_attributes_are_a_422_that_never_echoes_them(
+    app: Flask, client: FlaskClient, change: Any, detail: str
+) -> None:
+    """Every malformed attribute is refused with a reason naming the field, never a 500; the
+    problem never repeats a value (they are personal data), and nothing is issued."""
+    if isinstance(change, dict):
+        sent: Any = {**HOLDER_ATTRIBUTES, **change}
+        sent = {k: v for k, v in sent.items() if v is not DROP}
+    else:
+        sent = change
+    problem = assert_problem(issue(client, profile="jpki-sign", subject_attributes=sent), 422)
+    assert detail in problem["detail"]
+    values = sent.values() if isinstance(sent, dict) else sent
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            assert value.strip() not in problem["detail"]
+    assert signing_certificates(app) == []
+
+
+def test_a_lone_surrogate_is_a_422_not_a_500(client: FlaskClient) -> None:
+    """JSON can carry a lone UTF-16 surrogate, which no UTF-8 certificate can hold."""
+    body = {
+        "profile": "jpki-sign",
+        "holder": "card-1",
+        "csr": signing_request(generate_key(), "card"),
+        "subject_attributes": {**HOLDER_ATTRIBUTES},
+    }
+    raw = json.dumps(body).replace('"male"', '"ma\\ud800le"')
+    assert "\\ud800" in raw
+    response = client.post(
+        "/api/v1/certificates", data=raw, content_type="application/json", headers=AUTH
+    )
+    assert "gender contains characters that are not text" in assert_problem(response, 422)["detail"]
 
 
 # -- refusals -----------------------------------------------------------------------------------

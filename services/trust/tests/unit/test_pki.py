@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from asn1crypto import core as asn1_core
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
@@ -15,6 +16,13 @@ from trust import pki
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 URLS = pki.Urls("https://trust.example")
 INTERMEDIATES = [pki.Authority.SEAL, pki.Authority.SECURITY_SERVER, pki.Authority.JPKI]
+PERSON = pki.PersonalData(
+    name="森下 健太",
+    birthdate=date(1990, 5, 12),
+    gender="male",
+    address="桜木市中央一丁目2番3号",
+    name_kana="モリシタ ケンタ",
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +32,16 @@ class Hierarchy:
     keys: dict[pki.Authority, ec.EllipticCurvePrivateKey]
     cas: dict[pki.Authority, x509.Certificate]
 
-    def issue(self, profile: pki.Profile, dns_names: tuple[str, ...] = ()) -> x509.Certificate:
-        """An end-entity certificate of ``profile`` from the authority that issues it."""
+    def issue(
+        self,
+        profile: pki.Profile,
+        dns_names: tuple[str, ...] = (),
+        personal_data: pki.PersonalData | None = None,
+    ) -> x509.Certificate:
+        """An end-entity certificate of ``profile`` from the authority that issues it (a JPKI
+        signing certificate for :data:`PERSON` unless other ``personal_data`` are given)."""
+        if profile is pki.Profile.JPKI_SIGN and personal_data is None:
+            personal_data = PERSON
         authority = pki.PROFILE_AUTHORITY[profile]
         issuer_key = self.root_key if authority is pki.Authority.ROOT else self.keys[authority]
         issuer = self.root if authority is pki.Authority.ROOT else self.cas[authority]
@@ -40,6 +56,7 @@ class Hierarchy:
             NOW + timedelta(days=30),
             URLS,
             dns_names=dns_names,
+            personal_data=personal_data,
         )
 
 
@@ -294,3 +311,96 @@ def test_serials_of_authorities_are_random(pki_tree: Hierarchy) -> None:
     serials = [c.serial_number for c in (pki_tree.root, *pki_tree.cas.values())]
     assert len(set(serials)) == len(serials)
     assert all(s.bit_length() > 64 for s in serials)
+
+
+# -- JPKI: the basic four in the signing certificate ---------------------------------------------
+
+
+def other_names(certificate: x509.Certificate) -> dict[str, str]:
+    """OID → text of every otherName in the subjectAltName, each decoded as a DER UTF8String."""
+    san = extension(certificate, x509.SubjectAlternativeName)
+    assert not san.critical  # the subject is not empty (RFC 5280 4.2.1.6)
+    values: dict[str, str] = {}
+    for name in san.value.get_values_for_type(x509.OtherName):
+        decoded = asn1_core.load(name.value)
+        assert isinstance(decoded, asn1_core.UTF8String)  # tag 12, as in the JPKI profile
+        values[name.type_id.dotted_string] = decoded.native
+    return values
+
+
+def test_the_jpki_oids_are_the_real_personal_data_arc() -> None:
+    """Name, gender, birth date and address use J-LIS's arc 1.2.392.200149.8.5.5 (.1 .3 .4 .5);
+    the kana reading, which real cards lack, sits outside it under a UUID arc."""
+    assert pki.JPKI_NAME.dotted_string == "1.2.392.200149.8.5.5.1"
+    assert pki.JPKI_GENDER.dotted_string == "1.2.392.200149.8.5.5.3"
+    assert pki.JPKI_BIRTHDATE.dotted_string == "1.2.392.200149.8.5.5.4"
+    assert pki.JPKI_ADDRESS.dotted_string == "1.2.392.200149.8.5.5.5"
+    assert pki.KIT_NAME_KANA.dotted_string.startswith("2.25.")
+    assert not pki.KIT_NAME_KANA.dotted_string.startswith(pki.JPKI_PERSONAL_DATA_ARC)
+
+
+def test_a_jpki_signing_certificate_carries_the_basic_four_as_utf8_other_names(
+    pki_tree: Hierarchy,
+) -> None:
+    """The holder's name, gender, birth date (ISO 8601) and address, and the kit's kana
+    reading, are otherNames of the subjectAltName, in UTF-8, exactly as given; nothing else is."""
+    certificate = pki_tree.issue(pki.Profile.JPKI_SIGN)
+    assert other_names(certificate) == {
+        "1.2.392.200149.8.5.5.1": "森下 健太",
+        "1.2.392.200149.8.5.5.3": "male",
+        "1.2.392.200149.8.5.5.4": "1990-05-12",
+        "1.2.392.200149.8.5.5.5": "桜木市中央一丁目2番3号",
+        pki.KIT_NAME_KANA.dotted_string: "モリシタ ケンタ",
+    }
+    san = extension(certificate, x509.SubjectAlternativeName).value
+    assert len(list(san)) == 5
+
+
+def test_a_long_address_is_encoded_with_a_long_form_length(pki_tree: Hierarchy) -> None:
+    """A 200-character Japanese address (600 bytes) survives DER encoding and decoding, and a
+    certificate without a kana reading simply has no such entry."""
+    address = "梅園市本町" * 40
+    person = pki.PersonalData("高木 直子", date(1979, 6, 18), "female", address)
+    values = other_names(pki_tree.issue(pki.Profile.JPKI_SIGN, personal_data=person))
+    assert values[pki.JPKI_ADDRESS.dotted_string] == address
+    assert (len(address), len(address.encode("utf-8"))) == (200, 600)
+    assert pki.KIT_NAME_KANA.dotted_string not in values
+
+
+def test_the_authentication_certificate_carries_no_personal_data(pki_tree: Hierarchy) -> None:
+    """The user-authentication certificate proves the card, not who holds it: no SAN at all."""
+    certificate = pki_tree.issue(pki.Profile.JPKI_AUTH)
+    with pytest.raises(x509.ExtensionNotFound):
+        extension(certificate, x509.SubjectAlternativeName)
+
+
+@pytest.mark.parametrize(
+    ("profile", "personal_data"),
+    [
+        (pki.Profile.JPKI_AUTH, PERSON),
+        (pki.Profile.SEAL, PERSON),
+        (pki.Profile.SS_TLS, PERSON),
+    ],
+)
+def test_personal_data_go_only_in_signing_certificates(
+    pki_tree: Hierarchy, profile: pki.Profile, personal_data: pki.PersonalData
+) -> None:
+    """The pure builder refuses personal data for any other profile."""
+    with pytest.raises(ValueError, match="only there"):
+        pki_tree.issue(profile, personal_data=personal_data)
+
+
+def test_a_signing_certificate_without_personal_data_is_refused(pki_tree: Hierarchy) -> None:
+    """The builder never makes a JPKI signing certificate that lacks the basic four."""
+    with pytest.raises(ValueError, match="only there"):
+        pki.end_entity(
+            pki.Profile.JPKI_SIGN,
+            pki.service_subject("x"),
+            pki.new_key().public_key(),
+            pki_tree.keys[pki.Authority.JPKI],
+            pki_tree.cas[pki.Authority.JPKI],
+            1,
+            NOW,
+            NOW + timedelta(days=1),
+            URLS,
+        )

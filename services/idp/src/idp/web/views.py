@@ -23,6 +23,7 @@ from idp.domain.levels import rank
 from idp.models import CardRecord, Citizen, LoginTransaction
 from idp.provider import provider
 from idp.web import bp
+from idp.web import passkeys as passkey_pages
 from idp.web.forms import CardForm, ConfirmForm, SignForm
 
 MAX_BOUND_TRANSACTIONS = 10
@@ -439,6 +440,7 @@ def account() -> str:
         if current
         else "",
         consents=consents,
+        passkeys=passkey_pages.account_section(citizen, current),
         form=ConfirmForm(),
     )
 

@@ -1,6 +1,8 @@
 """The registration authority: services obtain and revoke their certificates here.
 
-Callers present the kit's RA token as a bearer token. In a real deployment registration is an
+Callers present the kit's RA token as a bearer token. A JPKI signing certificate request also
+carries the holder's basic four (``subject_attributes``); they go into the certificate and are
+never logged. In a real deployment registration is an
 out-of-band, audited process; the kit automates it so `make up` can provision every service.
 """
 
@@ -68,7 +70,7 @@ def issue() -> tuple[dict[str, object], int, dict[str, str]]:
             session=get_session(), keyring=context().keyring, urls=context().urls,
             profile=str(fields["profile"]), holder=str(fields["holder"]),
             csr_pem=str(fields["csr"]), now=now(), validity=context().validity,
-            dns_names=tuple(dns_names),
+            dns_names=tuple(dns_names), subject_attributes=body.get("subject_attributes"),
         )  # fmt: skip
     except services.RequestRejected as exc:
         raise Problem(422, "Request rejected", str(exc)) from None
