@@ -14,6 +14,11 @@ from govkit.web import register_blueprint
 
 __version__ = "0.1.0"
 
+#: Who this service is at the identity provider: its agency (citizens get one pairwise
+#: ``sub`` per agency) and the name the sign-in page shows.
+SECTOR = "GOV/LG-139998"
+CLIENT_NAME = "児童手当・保育（桜木市）"
+
 
 def create_app(settings: ChildcareSettings | None = None) -> Flask:
     """Build the childcare app; settings come from the environment unless given."""
@@ -26,7 +31,10 @@ def create_app(settings: ChildcareSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from childcare.models import AUTH
     from childcare.web import bp as web_bp
+    from govkit.auth import init_auth
 
+    init_auth(app, settings, sector=SECTOR, client_name=CLIENT_NAME, model=AUTH)
     register_blueprint(app, web_bp, access=PUBLIC)
     return app

@@ -2,7 +2,17 @@
 
 from childcare.models import ChildcareModel
 from childcare.settings import ChildcareSettings
+from govkit.db import Database
 from govkit.service import ServiceDefinition, migrations_dir
+
+
+def seed(settings: ChildcareSettings, database: Database) -> list[str]:
+    """Register the service's OpenID client with the identity provider (idempotent)."""
+    from childcare import CLIENT_NAME, SECTOR
+    from govkit.auth import seed_client
+
+    return [seed_client(settings, sector=SECTOR, client_name=CLIENT_NAME)]
+
 
 definition = ServiceDefinition(
     name="childcare",
@@ -10,5 +20,6 @@ definition = ServiceDefinition(
     app="childcare:create_app()",
     metadata=ChildcareModel.metadata,
     migrations=migrations_dir(__file__),
+    seed=seed,  # type: ignore[arg-type]
     description="the child allowance and childcare account journey",
 )

@@ -14,6 +14,11 @@ from govkit.web import register_blueprint
 
 __version__ = "0.1.0"
 
+#: Who this service is at the identity provider: its agency (citizens get one pairwise
+#: ``sub`` per agency) and the name the sign-in page shows.
+SECTOR = "GOV/MOJ"
+CLIENT_NAME = "会社設立（法務局）"
+
 
 def create_app(settings: CompanySettings | None = None) -> Flask:
     """Build the company app; settings come from the environment unless given."""
@@ -26,7 +31,10 @@ def create_app(settings: CompanySettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from company.models import AUTH
     from company.web import bp as web_bp
+    from govkit.auth import init_auth
 
+    init_auth(app, settings, sector=SECTOR, client_name=CLIENT_NAME, model=AUTH)
     register_blueprint(app, web_bp, access=PUBLIC)
     return app

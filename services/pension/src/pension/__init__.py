@@ -14,6 +14,11 @@ from pension.settings import PensionSettings
 
 __version__ = "0.1.0"
 
+#: Who this service is at the identity provider: its agency (citizens get one pairwise
+#: ``sub`` per agency) and the name the sign-in page shows.
+SECTOR = "GOV/JPS"
+CLIENT_NAME = "国民年金（日本年金機構）"
+
 
 def create_app(settings: PensionSettings | None = None) -> Flask:
     """Build the pension app; settings come from the environment unless given."""
@@ -26,7 +31,10 @@ def create_app(settings: PensionSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from govkit.auth import init_auth
+    from pension.models import AUTH
     from pension.web import bp as web_bp
 
+    init_auth(app, settings, sector=SECTOR, client_name=CLIENT_NAME, model=AUTH)
     register_blueprint(app, web_bp, access=PUBLIC)
     return app

@@ -22,6 +22,11 @@ __version__ = "0.1.0"
 
 STATUS_LIST = "documents"
 
+#: Who the portal is at the identity provider: the Digital Agency's sector (citizens get one
+#: pairwise ``sub`` per agency) and the name the sign-in page shows.
+SECTOR = "GOV/DA"
+CLIENT_NAME = "窓口ポータル"
+
 
 def create_app(settings: PortalSettings | None = None) -> Flask:
     """Build the portal app; settings come from the environment unless given."""
@@ -34,10 +39,20 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from govkit.auth import init_auth
     from portal import api, documents, repository, testing
+    from portal.models import AUTH
     from portal.web import bp as web_bp
 
     store = documents.init_app(app, settings)
+    init_auth(
+        app,
+        settings,
+        sector=SECTOR,
+        client_name=CLIENT_NAME,
+        model=AUTH,
+        account_endpoint="portal.account",
+    )
 
     def lookup(document_id: str) -> StatusRecord | None:
         record = repository.find_document(session=get_session(), document_id=document_id)

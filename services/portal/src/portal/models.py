@@ -5,11 +5,16 @@ from datetime import date, datetime
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
+from govkit.auth.models import auth_tables
 from govkit.db import new_registry
 
 
 class PortalModel(SQLModel, registry=new_registry()):
     """Base class of every portal table."""
+
+
+#: Sign-in: provider sessions ended by back-channel logout, logout tokens already received.
+AUTH = auth_tables(PortalModel)
 
 
 class IssuedDocument(PortalModel, table=True):

@@ -9,13 +9,20 @@ from portal.settings import PortalSettings
 
 
 def seed(settings: PortalSettings, database: Database) -> list[str]:
-    """Obtain the portal's seal from the trust service (once), to issue specimen certificates."""
+    """Obtain the portal's seal from the trust service (once), to issue specimen certificates,
+    and register the portal's OpenID client with the identity provider (idempotent)."""
+    from govkit.auth import seed_client
+    from portal import CLIENT_NAME, SECTOR
     from portal.documents import provision_seal
 
+    lines = []
     if settings.trust_ra_token is None:
-        return ["no seal (no registration token): specimen certificates disabled"]
-    identity, created = provision_seal(settings)
-    return [f"{'new' if created else 'existing'} seal {identity.kid}"]
+        lines.append("no seal (no registration token): specimen certificates disabled")
+    else:
+        identity, created = provision_seal(settings)
+        lines.append(f"{'new' if created else 'existing'} seal {identity.kid}")
+    lines.append(seed_client(settings, sector=SECTOR, client_name=CLIENT_NAME))
+    return lines
 
 
 def rotate_seal(settings: PortalSettings) -> str:

@@ -14,6 +14,11 @@ from residence.settings import ResidenceSettings
 
 __version__ = "0.1.0"
 
+#: Who this service is at the identity provider: its agency (citizens get one pairwise
+#: ``sub`` per agency) and the name the sign-in page shows.
+SECTOR = "GOV/LG-139998"
+CLIENT_NAME = "住民票の写し（桜木市）"
+
 
 def create_app(settings: ResidenceSettings | None = None) -> Flask:
     """Build the residence app; settings come from the environment unless given."""
@@ -26,7 +31,10 @@ def create_app(settings: ResidenceSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from govkit.auth import init_auth
+    from residence.models import AUTH
     from residence.web import bp as web_bp
 
+    init_auth(app, settings, sector=SECTOR, client_name=CLIENT_NAME, model=AUTH)
     register_blueprint(app, web_bp, access=PUBLIC)
     return app

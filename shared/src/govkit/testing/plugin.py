@@ -8,11 +8,16 @@
 * ``service_app`` builds a service's app on ``database_url`` (migrated, seeded) and closes its
   database connections after the test.
 * ``trust_service`` / ``private_trust_service``: the kit's trust service as a real process on a
-  free port (the same launcher as `make up`), for tests that issue or check sealed documents.
+  free port (the same launcher as `make up`), for tests that issue or check sealed documents;
+  :func:`start_stack` starts any part of the kit the same way (e.g. trust, idp and a service,
+  to sign in for real with :func:`govkit.testing.oidc.sign_in_over_http`).
+* ``fake_idp``: an in-process OpenID provider (:class:`govkit.testing.oidc.FakeProvider`) for
+  app-factory tests of pages behind sign-in.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +123,15 @@ def service_app(database_url: str, tmp_path: Path) -> Iterator[ServiceAppFactory
         get_database(app).dispose()
 
 
+@pytest.fixture
+def fake_idp() -> Any:
+    """An in-process OpenID provider: build the app with ``idp_url=fake_idp.issuer``, then
+    ``fake_idp.install(app)`` and ``fake_idp.sign_in(client, "/page")``."""
+    from govkit.testing.oidc import FakeProvider
+
+    return FakeProvider()
+
+
 @dataclass(frozen=True)
 class RunningTrust:
     """The kit's trust service, running as a real process for a test session."""
@@ -134,6 +148,27 @@ class RunningTrust:
 def _start_trust(pytestconfig: pytest.Config, var: Path) -> Stack:
     manifest = Manifest.load(pytestconfig.rootpath / "kit.toml").select(["trust"])
     stack = Stack(manifest, var, free_ports=True, workers=1, threads=8)
+    stack.up()
+    return stack
+
+
+def start_stack(
+    pytestconfig: pytest.Config,
+    var: Path,
+    services: list[str],
+    environ: dict[str, str] | None = None,
+) -> Stack:
+    """Prepare and start ``services`` of kit.toml (stage by stage, as `make up`) on free ports,
+    with their runtime folder in ``var``; the caller stops the stack."""
+    manifest = Manifest.load(pytestconfig.rootpath / "kit.toml").select(services)
+    stack = Stack(
+        manifest,
+        var,
+        free_ports=True,
+        workers=1,
+        threads=4,
+        environ={**os.environ, **(environ or {})},
+    )
     stack.up()
     return stack
 

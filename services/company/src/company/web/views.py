@@ -1,15 +1,22 @@
 """Views of the company service: adapters that gather values and render them."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import gettext as _
 
 from company.web import bp
+from govkit.auth import current_citizen, login_required
+from govkit.auth.presenters import signed_in_as, signed_in_rows
 
 
 @bp.get("/")
 def start() -> str:
+    signed_in = current_citizen() is not None
     return render_template(
         "govkit/start-page.html",
+        start={
+            "text": _("Continue") if signed_in else _("Sign in"),
+            "href": url_for("company.signed_in"),
+        },
         page_title=_("Start a company"),
         paragraphs=[
             _(
@@ -23,4 +30,20 @@ def start() -> str:
         ],
         not_open=_("Online registration is not open yet."),
         alternative=_("Until then you can register at the Legal Affairs Bureau."),
+    )
+
+
+@bp.get("/start")
+@login_required(acr="aal3")
+def signed_in() -> str:
+    """Where the journey will begin: for now, who is signed in (single sign-on at work)."""
+    citizen = current_citizen()
+    assert citizen is not None  # login_required
+    return render_template(
+        "govkit/auth/signed-in.html",
+        page_title=_("You are signed in"),
+        signed_in_as=signed_in_as(citizen),
+        rows=signed_in_rows(citizen),
+        notice=_("Online registration is not open yet."),
+        sign_out_text=_("Sign out"),
     )

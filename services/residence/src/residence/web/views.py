@@ -1,15 +1,22 @@
 """Views of the residence service: adapters that gather values and render them."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import gettext as _
 
+from govkit.auth import current_citizen, login_required
+from govkit.auth.presenters import signed_in_as, signed_in_rows
 from residence.web import bp
 
 
 @bp.get("/")
 def start() -> str:
+    signed_in = current_citizen() is not None
     return render_template(
         "govkit/start-page.html",
+        start={
+            "text": _("Continue") if signed_in else _("Sign in"),
+            "href": url_for("residence.signed_in"),
+        },
         page_title=_("Get a copy of your residence record (juminhyo)"),
         paragraphs=[
             _(
@@ -26,4 +33,20 @@ def start() -> str:
             "Until then you can get a copy at the Sakuragi City office counter, "
             "at a convenience store with your My Number card, or by post."
         ),
+    )
+
+
+@bp.get("/start")
+@login_required(acr="aal3")
+def signed_in() -> str:
+    """Where the journey will begin: for now, who is signed in (single sign-on at work)."""
+    citizen = current_citizen()
+    assert citizen is not None  # login_required
+    return render_template(
+        "govkit/auth/signed-in.html",
+        page_title=_("You are signed in"),
+        signed_in_as=signed_in_as(citizen),
+        rows=signed_in_rows(citizen),
+        notice=_("Online requests are not open yet."),
+        sign_out_text=_("Sign out"),
     )
