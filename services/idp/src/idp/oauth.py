@@ -77,7 +77,7 @@ class SignedIn:
 class CodeRecord:
     """An authorization code row, as Authlib's AuthorizationCodeMixin."""
 
-    def __init__(self, row: AuthorizationCode) -> None:
+    def __init__(self, row: Any) -> None:
         self.row = row
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method
@@ -250,7 +250,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def query_authorization_code(self, code: str, client: RegisteredClient):
         session = get_session()
         code_hash = token_hash(code)
-        row = session.get(AuthorizationCode, code_hash)
+        row = repository.find_code(session, code_hash)
         now = _now()
         if row is None:
             return None

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import Row, bindparam, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from idp.models import (
@@ -21,44 +23,64 @@ from idp.models import (
     Token,
 )
 
-
 # -- single-use values ---------------------------------------------------------------------
+# The token endpoint's statements are plain Core statements built once (compiled once, cached),
+# with their values bound per call: the ORM's unit of work costs more than the write itself.
+_CODES = AuthorizationCode.__table__  # type: ignore[attr-defined]
+_TOKENS = Token.__table__  # type: ignore[attr-defined]
+_GUARDS = ReplayGuard.__table__  # type: ignore[attr-defined]
+
+_FIND_CODE = _CODES.select().where(_CODES.c.code_hash == bindparam("code_hash"))
+_CLAIM_CODE = (
+    _CODES.update()
+    .where(_CODES.c.code_hash == bindparam("b_code_hash"))
+    .where(_CODES.c.redeemed_at.is_(None))
+    .values(redeemed_at=bindparam("b_now"))
+)
+_CLAIM_REFRESH = (
+    _TOKENS.update()
+    .where(_TOKENS.c.id == bindparam("b_token_id"))
+    .where(_TOKENS.c.refreshed_at.is_(None))
+    .where(_TOKENS.c.revoked_at.is_(None))
+    .values(refreshed_at=bindparam("b_now"), revoked_at=bindparam("b_now"))
+)
+_REMEMBER = {
+    name: dialect_insert(_GUARDS)
+    .on_conflict_do_nothing(index_elements=["kind", "client_id", "value"])
+    .returning(_GUARDS.c.id)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
+def find_code(session: Session, code_hash: str) -> Row | None:
+    """The code's row (a read-only record), or ``None``."""
+    return session.connection().execute(_FIND_CODE, {"code_hash": code_hash}).first()
+
+
 def claim_code(session: Session, code_hash: str, now: datetime) -> bool:
     """Mark a code redeemed; ``False`` if it already was (a replay)."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(AuthorizationCode)
-        .where(col(AuthorizationCode.code_hash) == code_hash)
-        .where(col(AuthorizationCode.redeemed_at).is_(None))
-        .values(redeemed_at=now)
-    )
+    result = session.connection().execute(_CLAIM_CODE, {"b_code_hash": code_hash, "b_now": now})
     return result.rowcount == 1
 
 
 def claim_refresh(session: Session, token_id: int, now: datetime) -> bool:
     """Mark a refresh token used; ``False`` if it was used or revoked before."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(Token)
-        .where(col(Token.id) == token_id)
-        .where(col(Token.refreshed_at).is_(None))
-        .where(col(Token.revoked_at).is_(None))
-        .values(refreshed_at=now, revoked_at=now)
-    )
+    result = session.connection().execute(_CLAIM_REFRESH, {"b_token_id": token_id, "b_now": now})
     return result.rowcount == 1
 
 
 def remember_once(
     session: Session, kind: str, client_id: str, value: str, expires_at: datetime
 ) -> bool:
-    """Record a value that may be used once (nonce, assertion ``jti``); ``False`` if seen."""
-    seen = session.exec(
-        select(ReplayGuard.id).where(
-            ReplayGuard.kind == kind, ReplayGuard.client_id == client_id, ReplayGuard.value == value
-        )
-    ).first()
-    if seen is not None:
-        return False
-    session.add(ReplayGuard(kind=kind, client_id=client_id, value=value, expires_at=expires_at))
-    return True
+    """Record a value that may be used once (nonce, assertion ``jti``); ``False`` if seen.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` on the unique (kind, client, value): atomic, so
+    two workers racing with the same value cannot both succeed.
+    """
+    connection = session.connection()
+    statement = _REMEMBER[connection.dialect.name]
+    values = {"kind": kind, "client_id": client_id, "value": value, "expires_at": expires_at}
+    return connection.execute(statement, values).first() is not None  # a row: inserted
 
 
 def forget_expired_guards(session: Session, now: datetime) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from govkit.auth.web import Citizen
 from govkit.clock import JST
+
+if TYPE_CHECKING:  # govkit.auth.web imports this module (for every page's context)
+    from govkit.auth.web import Citizen
 
 
 def signed_in_as(citizen: Citizen) -> str:
@@ -38,3 +40,17 @@ def signed_in_rows(citizen: Citizen) -> list[dict[str, Any]]:
     when = citizen.auth_time.astimezone(JST).strftime("%Y-%m-%d %H:%M")
     rows.append({"key": {"text": _("Signed in at")}, "value": {"text": when}})
     return rows
+
+
+def agency_identifier(citizen: Citizen) -> dict[str, str]:
+    """The citizen's pairwise identifier at this agency (the ID token's ``sub``), and why it
+    differs at every other agency: what the signed-in page shows under "Your identifier"."""
+    return {
+        "label": _("Your identifier at this agency:"),
+        "sub": citizen.sub,
+        "explanation": _(
+            "Madoguchi ID gives each agency a different identifier for you, so agencies cannot "
+            "link their records about you on their own. When one agency needs data from another, "
+            "it must ask through the data exchange, which records every request."
+        ),
+    }

@@ -10,6 +10,8 @@
 * a check before every request: a signed-in session that expired, or whose provider session
   (``sid``) ended by back-channel logout, is dropped (one primary-key lookup);
 * ``service_navigation`` links to sign in, or to the account page and to sign out;
+* ``agency_identifier`` for templates: the citizen's pairwise ``sub`` here, explained
+  (``govkit/auth/signed-in.html`` shows it);
 * the provider's origin in the CSP ``form-action`` (the sign-out form ends there).
 
 Views use :func:`login_required` (or a blueprint :func:`citizen_access` rule) and
@@ -60,6 +62,7 @@ from govkit.auth.client import (
 from govkit.auth.flow import PendingFlow, remember, take
 from govkit.auth.idtoken import LEVELS, InvalidToken, acr_satisfies
 from govkit.auth.models import AuthTables
+from govkit.auth.presenters import agency_identifier
 from govkit.config import ServiceSettings
 from govkit.web import csrf, register_blueprint, safe_next
 
@@ -655,6 +658,16 @@ def _navigation() -> dict[str, Any]:
     return {"service_navigation": items}
 
 
+def _signed_in_context() -> dict[str, Any]:
+    """``agency_identifier`` for templates: the signed-in citizen's identifier at this agency
+    and why it differs elsewhere (``None`` when nobody is signed in)."""
+    try:
+        citizen = current_citizen()
+    except SQLAlchemyError:
+        citizen = None
+    return {"agency_identifier": agency_identifier(citizen) if citizen is not None else None}
+
+
 def init_auth(
     app: Flask,
     settings: ServiceSettings,
@@ -688,6 +701,7 @@ def init_auth(
     app.before_request(_check_session)
     if navigation:
         app.context_processor(_navigation)
+    app.context_processor(_signed_in_context)
     issuer = urlsplit(settings.idp_url)
     origin = f"{issuer.scheme}://{issuer.netloc}"
     app.config["GOVKIT_FORM_ACTION"] = (*app.config.get("GOVKIT_FORM_ACTION", ()), origin)

@@ -4,8 +4,9 @@ revocation and client registration. OAuth errors are OAuth JSON; nothing here us
 from __future__ import annotations
 
 import hmac
+import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -31,6 +32,9 @@ from idp.provider import Provider, provider
 
 bp = Blueprint("protocol", __name__)
 
+#: Every this many token requests a worker drops expired codes and replay guards.
+HOUSEKEEPING_EVERY = 1000
+_TOKEN_REQUESTS = itertools.count(1)
 #: Token, introspection and revocation requests are small forms.
 MAX_FORM_BYTES = 64 * 1024
 CLAIMS = (
@@ -141,7 +145,10 @@ def token() -> Response:
     if refused is not None:
         return refused
     response = current_app.extensions["idp.server"].create_token_response()
-    get_session().commit()
+    session = get_session()
+    if next(_TOKEN_REQUESTS) % HOUSEKEEPING_EVERY == 0:
+        repository.purge_before(session, datetime.now(UTC), keep=timedelta(hours=1))
+    session.commit()
     return response
 
 
