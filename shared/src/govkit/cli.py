@@ -21,6 +21,7 @@ from types import FrameType
 import click
 
 from govkit.config import SettingsError
+from govkit.db import Database
 from govkit.service import load_definition, prepare
 from govkit.stack import Manifest, Stack, StackError
 
@@ -205,6 +206,38 @@ def rotate_seal(service: str, manifest: Path | None, var: str | None) -> None:
         click.echo(definition.rotate_seal(definition.settings(stack.environment_for(spec))))
     except Exception as exc:  # noqa: BLE001 - report what went wrong, not a traceback
         raise click.ClickException(f"rotation failed: {exc}") from None
+
+
+@main.command("rotate-keys")
+@click.argument("service")
+@manifest_option
+@var_option
+def rotate_keys(service: str, manifest: Path | None, var: str | None) -> None:
+    """Replace SERVICE's token-signing keys now (the identity provider's, for example).
+
+    Each algorithm's published next key starts signing and a new next key is published; the
+    old key stays in the JWKS until the tokens it signed have expired. A next key published
+    for less than two JWKS cache lifetimes is not promoted: run the command again later.
+    """
+    manifest_path = manifest or _find_manifest()
+    try:
+        kit = Manifest.load(manifest_path).select([service])
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    spec = kit.services[0]
+    definition = load_definition(spec.package)
+    if definition.rotate_keys is None:
+        raise click.ClickException(f"{service} signs no tokens")
+    settings = definition.settings(Stack(kit, _var_dir(manifest_path, var)).environment_for(spec))
+    database = Database(settings.database_url)
+    try:
+        lines = definition.rotate_keys(settings, database)
+    except Exception as exc:  # noqa: BLE001 - report what went wrong, not a traceback
+        raise click.ClickException(f"rotation failed: {exc}") from None
+    finally:
+        database.dispose()
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()

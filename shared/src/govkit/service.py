@@ -70,6 +70,10 @@ class ServiceDefinition:
     #: Replace the service's document seal with a new key (``kit rotate-seal``); returns what
     #: it did. Documents sealed with the old key stay valid.
     rotate_seal: Callable[[ServiceSettings], str] | None = None
+    #: Replace the service's token-signing keys now (``kit rotate-keys``), each new key
+    #: published before it signs and each old one kept until its tokens expire; returns what
+    #: it did.
+    rotate_keys: Callable[[ServiceSettings, db.Database], list[str]] | None = None
     description: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
 

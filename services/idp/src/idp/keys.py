@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from govkit.db import Database
 from idp.models import SigningKey
+from idp.settings import IdpSettings
 
 ALGORITHMS = ("RS256", "ES256")
 DEFAULT_ALGORITHM = "RS256"
@@ -83,18 +84,30 @@ class RotationReport:
     waiting: list[str]
 
 
-def rotate(session: Session, now: datetime, *, retire_grace: timedelta) -> RotationReport:
+def rotate(
+    session: Session,
+    now: datetime,
+    *,
+    retire_grace: timedelta,
+    due_after: timedelta | None = None,
+) -> RotationReport:
     """Promote each next key that has been published long enough; publish a new next key.
 
+    With ``due_after``, only keys that have been signing for at least that long are replaced
+    (the schedule); without it, every algorithm's key is (an operator's forced rotation).
     The key it replaces keeps being published for ``retire_grace`` (the longest token
     lifetime), then disappears from the JWKS.
     """
     ensure_keys(session, now)
     report = RotationReport([], [], [], [], [])
     for alg in ALGORITHMS:
-        rows = session.exec(select(SigningKey).where(SigningKey.alg == alg)).all()
+        # Locked (PostgreSQL) so that two workers never rotate the same key twice.
+        rows = session.exec(select(SigningKey).where(SigningKey.alg == alg).with_for_update()).all()
         current = next(r for r in rows if r.status == "current")
         upcoming = next(r for r in rows if r.status == "next")
+        signing_since = current.activated_at or current.created_at
+        if due_after is not None and now - signing_since < due_after:
+            continue
         if now - upcoming.created_at < PUBLISH_LEAD:
             report.waiting.append(
                 f"{alg}: next key {upcoming.kid} is published for less than "
@@ -112,6 +125,29 @@ def rotate(session: Session, now: datetime, *, retire_grace: timedelta) -> Rotat
     report.dropped.extend(drop_expired(session, now))
     session.commit()
     return report
+
+
+def describe(report: RotationReport) -> list[str]:
+    """What a rotation did, in lines for ``make up`` and the log (empty: nothing to do)."""
+    lines = [f"signing key {kid} now signs" for kid in report.activated]
+    lines += [
+        f"signing key {kid} retired (published until its tokens expire)" for kid in report.retired
+    ]
+    lines += [f"signing key {kid} published as next" for kid in report.published]
+    lines += [f"signing key {kid} dropped from the JWKS" for kid in report.dropped]
+    return lines
+
+
+def rotate_on_schedule(database: Database, settings: IdpSettings, now: datetime) -> list[str]:
+    """The scheduled rotation (``IDP_KEY_ROTATION_INTERVAL``), in its own transaction."""
+    with Session(database.engine) as session:
+        report = rotate(
+            session,
+            now,
+            retire_grace=timedelta(seconds=settings.key_retirement_grace),
+            due_after=timedelta(seconds=settings.key_rotation_interval),
+        )
+    return describe(report)
 
 
 def drop_expired(session: Session, now: datetime) -> list[str]:

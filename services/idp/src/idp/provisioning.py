@@ -41,6 +41,7 @@ from idp import audit
 from idp.domain.people import PIN, SIGNING_PASSWORD, may_sign, synthetic_my_number
 from idp.hashing import hash_secret, new_token
 from idp.jpki import JpkiVerifier
+from idp.keys import rotate_on_schedule
 from idp.models import CardRecord, CardSecret, Citizen, StaffUser
 from idp.settings import IdpSettings
 
@@ -501,6 +502,7 @@ def seed(settings: IdpSettings, database: Database) -> list[str]:
             lines += seed_cards(
                 settings, session, authority=registration, today=kit_today(settings), now=now
             )
+        lines += rotate_on_schedule(database, settings, now)
     finally:
         if registration is not None:
             registration.close()

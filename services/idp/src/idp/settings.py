@@ -19,13 +19,15 @@ class IdpSettings(ServiceSettings):
     id_token_lifetime: int = Field(default=600, ge=60, le=86400)
     refresh_token_lifetime: int = Field(default=30 * 86400, ge=3600, le=365 * 86400)
     session_lifetime: int = Field(default=8 * 3600, ge=300, le=7 * 86400)
+    #: How long a signing key signs before the next one (already published) takes over.
+    key_rotation_interval: int = Field(default=90 * 86400, ge=3600)
     #: How long a signing key stays published after it stops signing (its tokens' lifetime).
     key_retirement_grace: int = Field(default=86400, ge=600)
     #: Client assertions may live at most this long (exp - iat), in seconds.
     assertion_max_lifetime: int = Field(default=300, ge=30, le=3600)
     #: Where rate-limit counters live: memory:// (per worker) or redis://host:port.
     ratelimit_storage_uri: str = "memory://"
-    #: Limits per client address (Flask-Limiter syntax); exceeding one answers 429 + Retry-After.
+    #: Limits per client address (`limits` syntax); exceeding one answers 429 + Retry-After.
     rate_limit_login: str = "30 per minute"
     rate_limit_pin: str = "10 per minute"
     #: Token, introspection and revocation: failed requests only (guessing credentials).

@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlmodel import Session
 
-from govkit.db import get_session
+from govkit.db import get_database, get_session
 from govkit.web import get_settings
-from idp import audit, repository
+from idp import audit, keys, repository
 from idp.clients import register_client
 from idp.domain.claims import MY_NUMBER_SCOPE, SUPPORTED_SCOPES, Person, released_claims
 from idp.domain.levels import LEVELS
@@ -26,7 +26,6 @@ from idp.domain.registration import (
     validate_metadata,
 )
 from idp.hashing import token_hash
-from idp.keys import JWKS_MAX_AGE
 from idp.models import Citizen
 from idp.provider import Provider, provider
 
@@ -128,7 +127,7 @@ def discovery() -> Response:
 
 @bp.get("/jwks")
 def jwks() -> Response:
-    response = _json(provider().keys.material().jwks_body, max_age=JWKS_MAX_AGE)
+    response = _json(provider().keys.material().jwks_body, max_age=keys.JWKS_MAX_AGE)
     response.mimetype = "application/jwk-set+json"
     return response
 
@@ -146,10 +145,23 @@ def token() -> Response:
         return refused
     response = current_app.extensions["idp.server"].create_token_response()
     session = get_session()
-    if next(_TOKEN_REQUESTS) % HOUSEKEEPING_EVERY == 0:
-        repository.purge_before(session, datetime.now(UTC), keep=timedelta(hours=1))
     session.commit()
+    if next(_TOKEN_REQUESTS) % HOUSEKEEPING_EVERY == 0:
+        _housekeeping(session)
     return response
+
+
+def _housekeeping(session: Session) -> None:
+    """Drop expired codes and replay guards; rotate the signing keys when they are due.
+    Runs after the request's own transaction has committed (SQLite has one writer)."""
+    now = datetime.now(UTC)
+    repository.purge_before(session, now, keep=timedelta(hours=1))
+    session.commit()
+    the_provider = provider()
+    rotated = keys.rotate_on_schedule(get_database(current_app), the_provider.settings, now)
+    if rotated:
+        the_provider.keys.invalidate()
+        current_app.logger.info("signing keys rotated", extra={"changes": rotated})
 
 
 @bp.post("/introspect")
