@@ -13,6 +13,7 @@ from features.drivers.citizen import Citizen
 from features.drivers.kit import RunningKit, running_kit
 from features.steps.certificates import *  # noqa: F403 - step definitions are fixtures
 from features.steps.common import *  # noqa: F403
+from features.steps.identity import *  # noqa: F403
 from features.steps.portal import *  # noqa: F403
 from govkit.testing.postgres import PostgresServer
 

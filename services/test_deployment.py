@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from govkit.config import parse_routes
 from govkit.service import load_definition
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -63,3 +64,42 @@ def test_the_dockerfile_knows_every_service_package() -> None:
     )
     for package in packages:
         assert f"COPY services/{package}/pyproject.toml" in DOCKERFILE, package
+
+
+def test_every_browser_facing_origin_a_service_calls_is_routed_inside_compose() -> None:
+    """Containers cannot reach each other at localhost: KIT_INTERNAL_ROUTES sends the calls
+    services make to browser-facing origins (the idp's token endpoint, the relying parties'
+    back-channel logout, central's global configuration) to the compose name and container
+    port of the service published there."""
+    environment = COMPOSE["x-kit-environment"]
+    routes = parse_routes(environment["KIT_INTERNAL_ROUTES"])
+    kit_urls = {k: v for k, v in environment.items() if re.fullmatch(r"KIT_[A-Z]+_URL", k)}
+    assert kit_urls, "the kit-wide environment names the services' URLs"
+    for variable, url in kit_urls.items():
+        instance = variable.removeprefix("KIT_").removesuffix("_URL").lower()
+        if not url.startswith("http://localhost:"):
+            continue  # already a compose name (trust)
+        published = COMPOSE["services"][instance]["ports"][0].split(":")[0]
+        assert url == f"http://localhost:{published}", variable
+        assert routes.get(url) == f"http://{instance}:8000", variable
+
+
+def _waits_for(instance: str) -> set[str]:
+    """Every container ``instance`` waits for to be healthy, directly or through another."""
+    found: set[str] = set()
+    todo = [instance]
+    while todo:
+        depends = COMPOSE["services"][todo.pop()].get("depends_on", {})
+        for name, condition in depends.items():
+            if condition.get("condition") == "service_healthy" and name not in found:
+                found.add(name)
+                todo.append(name)
+    return found
+
+
+def test_services_start_after_what_they_call_while_preparing() -> None:
+    """As kit.toml's ``after``: the idp provisions cards from trust; the citizen-facing
+    services register their sign-in clients with the idp."""
+    for instance, spec in MANIFEST.items():
+        missing = set(spec.get("after", [])) - _waits_for(instance)
+        assert not missing, f"{instance} must wait for {sorted(missing)} to be healthy"

@@ -37,7 +37,13 @@ class RunningKit:
 def running_kit(var_dir: Path, postgres: PostgresServer | None) -> Iterator[RunningKit]:
     manifest = Manifest.load(REPOSITORY / "kit.toml")
     # The portal's test-only endpoints (backdated specimens) exist in this kit only.
-    environ: dict[str, str] = {"PORTAL_TESTING_ENDPOINTS": "true"}
+    # Every sign-in of the suite comes from 127.0.0.1: per-address limits would make scenarios
+    # wait out Retry-After (the limits themselves are tested in services/idp).
+    environ: dict[str, str] = {
+        "PORTAL_TESTING_ENDPOINTS": "true",
+        "IDP_RATE_LIMIT_LOGIN": "1000 per minute",
+        "IDP_RATE_LIMIT_PIN": "1000 per minute",
+    }
     created: list[str] = []
     if postgres is not None:
         for spec in manifest.services:

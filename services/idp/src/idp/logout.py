@@ -7,6 +7,7 @@ each with a short timeout; the outcome of every delivery is audited.
 
 from __future__ import annotations
 
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -75,9 +76,9 @@ def end_session(
     return deliveries
 
 
-def _deliver(delivery: Delivery) -> DeliveryResult:
+def _deliver(http: requests.Session, delivery: Delivery) -> DeliveryResult:
     try:
-        response = requests.post(
+        response = http.post(
             delivery.uri,
             data={"logout_token": delivery.logout_token},
             timeout=DELIVERY_TIMEOUT,
@@ -90,12 +91,15 @@ def _deliver(delivery: Delivery) -> DeliveryResult:
     )
 
 
-def deliver(database: Database, deliveries: list[Delivery], now: datetime) -> list[DeliveryResult]:
-    """POST every logout token (in parallel) and audit each outcome."""
+def deliver(
+    database: Database, http: requests.Session, deliveries: list[Delivery], now: datetime
+) -> list[DeliveryResult]:
+    """POST every logout token (in parallel, through ``http``: the provider's outgoing
+    session) and audit each outcome."""
     if not deliveries:
         return []
     with ThreadPoolExecutor(max_workers=min(8, len(deliveries))) as pool:
-        results = list(pool.map(_deliver, deliveries))
+        results = list(pool.map(functools.partial(_deliver, http), deliveries))
     with Session(database.engine) as session:
         for result in results:
             audit.record(

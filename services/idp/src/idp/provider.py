@@ -7,9 +7,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 from flask import Flask, current_app
 
 from govkit.db import Database
+from govkit.http import kit_session
 from idp.clients import ClientDirectory, RegisteredClient
 from idp.domain.claims import pairwise_subject
 from idp.keys import KeyStore
@@ -25,6 +27,8 @@ class Provider:
     keys: KeyStore
     clients: ClientDirectory
     pairwise_salt: bytes
+    #: Outgoing calls to relying parties (back-channel logout), with the kit's routes.
+    outbound: requests.Session
 
     @property
     def token_endpoint(self) -> str:
@@ -56,6 +60,7 @@ def install(app: Flask, settings: IdpSettings, database: Database) -> Provider:
         keys=KeyStore(database),
         clients=ClientDirectory(database),
         pairwise_salt=read_or_create_salt(settings.data_dir),
+        outbound=kit_session(settings, user_agent="madoguchi-idp/1"),
     )
     app.extensions[EXTENSION] = provider
     return provider

@@ -23,6 +23,7 @@ from joserfc.jwk import ECKey
 
 from govkit.auth.client import TIMEOUT, ClientIdentity
 from govkit.config import ServiceSettings
+from govkit.http import kit_session
 
 FOLDER = "oidc"
 KEY_FILE = "client-key.json"
@@ -195,7 +196,7 @@ def register_client(
     key = load_or_create_key(settings)
     body = metadata(settings, key, sector=sector, client_name=client_name, scope=scope)
     endpoint = f"{settings.idp_url}/register"
-    session = http or requests.Session()
+    session = http or kit_session(settings)
     try:
         response = session.post(
             endpoint,

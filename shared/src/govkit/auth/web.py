@@ -64,6 +64,7 @@ from govkit.auth.idtoken import LEVELS, InvalidToken, acr_satisfies
 from govkit.auth.models import AuthTables
 from govkit.auth.presenters import agency_identifier
 from govkit.config import ServiceSettings
+from govkit.http import kit_session
 from govkit.web import csrf, register_blueprint, safe_next
 
 log = logging.getLogger("govkit.auth")
@@ -142,7 +143,9 @@ class RelyingParty:
         self.client_name = client_name
         self.tables = tables
         self.scope = scope
-        self.provider = provider or ProviderClient(settings.idp_url)
+        self.provider = provider or ProviderClient(
+            settings.idp_url, http=kit_session(settings, user_agent="govkit-auth/1")
+        )
         self.session_lifetime = session_lifetime
         self.idle_timeout = idle_timeout
         self.account_endpoint = account_endpoint

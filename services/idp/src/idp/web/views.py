@@ -369,7 +369,7 @@ def _end_browser_session(reason: str, sid: str | None = None) -> None:
     now = _now()
     if sid:
         deliveries = logouts.end_session(get_session(), provider(), sid, now, reason=reason)
-        logouts.deliver(get_database(), deliveries, now)
+        logouts.deliver(get_database(), provider().outbound, deliveries, now)
     session.clear()
 
 
