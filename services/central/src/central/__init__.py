@@ -11,7 +11,9 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from central.settings import CentralSettings
+from govkit.access import PUBLIC_API
 from govkit.service import migrations_dir, new_app
+from govkit.web import register_blueprint
 
 __version__ = "0.1.0"
 
@@ -27,4 +29,14 @@ def create_app(settings: CentralSettings | None = None) -> Flask:
         translations=Path(__file__).parent / "translations",
         version=__version__,
     )
+    from central import keys
+    from central.publishing import Publisher
+    from central.web import admin, public
+
+    # The key is read on first use: `kit prepare central` makes it, after the app may be built.
+    app.extensions["central.publisher"] = Publisher(
+        lambda: keys.load_signing_key(settings.data_dir)
+    )
+    register_blueprint(app, public.bp, access=PUBLIC_API)
+    register_blueprint(app, admin.bp, access=admin.ADMIN_ACCESS)
     return app

@@ -1,0 +1,266 @@
+"""The registry's use cases: one function per intent, each owning its transaction.
+
+Each takes the session and ``now`` as keyword arguments, validates with the pure rules of
+``central.domain``, writes through ``central.repository`` (which never commits) and commits
+once; on any error nothing is written (the caller's session is rolled back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from central import repository
+from central.domain.errors import AlreadyRevoked, Duplicate
+from central.domain.identifiers import (
+    MemberId,
+    ServerId,
+    SubsystemId,
+    check_description,
+    check_identifier,
+    check_name,
+    check_reason,
+)
+from central.domain.registration import (
+    ServerDetails,
+    ensure_changes,
+    ensure_not_revoked,
+    ensure_tls_fingerprint_free,
+)
+from central.models import (
+    GlobalGroup,
+    GroupMember,
+    HostedClient,
+    Instance,
+    Member,
+    SecurityServer,
+    Subsystem,
+)
+
+
+@contextmanager
+def _transaction(session: Session, duplicate: Callable[[], str]) -> Iterator[None]:
+    """Commit at the end, roll back on error; a unique-constraint race becomes a Duplicate."""
+    try:
+        yield
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Duplicate(duplicate()) from None
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def ensure_instance(code: str, *, session: Session, now: datetime) -> bool:
+    """Record the exchange instance once; True if it was new."""
+    check_identifier(code, "instance")
+    with _transaction(session, lambda: f"instance {code} is set already"):
+        existing = repository.find_instance(session=session)
+        if existing is not None:
+            if existing.code != code:
+                raise Duplicate(f"this registry is for instance {existing.code}, not {code}")
+            return False
+        repository.save(Instance(code=code, created_at=now), session=session)
+    return True
+
+
+def register_member(member: MemberId, name: object, *, session: Session, now: datetime) -> Member:
+    clean_name = check_name(name)
+    with _transaction(session, lambda: f"member {member} is registered already"):
+        if repository.find_member(member, session=session) is not None:
+            raise Duplicate(f"member {member} is registered already")
+        row = repository.save(
+            Member(
+                member_class=member.member_class,
+                member_code=member.member_code,
+                name=clean_name,
+                created_at=now,
+            ),
+            session=session,
+        )
+    return row
+
+
+def register_subsystem(subsystem: SubsystemId, *, session: Session, now: datetime) -> Subsystem:
+    with _transaction(session, lambda: f"subsystem {subsystem} is registered already"):
+        member = repository.get_member(subsystem.member, session=session)
+        ensure_not_revoked("member", subsystem.member, member.revoked_at is not None)
+        if repository.find_subsystem(subsystem, session=session) is not None:
+            raise Duplicate(f"subsystem {subsystem} is registered already")
+        assert member.id is not None
+        row = repository.save(
+            Subsystem(member_id=member.id, code=subsystem.subsystem_code, created_at=now),
+            session=session,
+        )
+    return row
+
+
+def register_server(
+    server: ServerId,
+    details: ServerDetails = ServerDetails(),  # noqa: B008 - frozen, immutable default
+    *,
+    session: Session,
+    now: datetime,
+) -> SecurityServer:
+    with _transaction(session, lambda: f"security server {server} is registered already"):
+        owner = repository.get_member(server.owner, session=session)
+        ensure_not_revoked("member", server.owner, owner.revoked_at is not None)
+        if repository.find_server(server, session=session) is not None:
+            raise Duplicate(f"security server {server} is registered already")
+        _check_tls_fingerprint(server, details, session=session)
+        assert owner.id is not None
+        row = repository.save(
+            SecurityServer(
+                owner_id=owner.id,
+                server_code=server.server_code,
+                address=details.address,
+                tls_fingerprint=details.tls_fingerprint,
+                signing_fingerprint=details.signing_fingerprint,
+                created_at=now,
+                updated_at=now,
+            ),
+            session=session,
+        )
+    return row
+
+
+def update_server(
+    server: ServerId, details: ServerDetails, *, session: Session, now: datetime
+) -> SecurityServer:
+    """Set a server's address and/or certificate fingerprints (the fields given; others kept)."""
+    ensure_changes(details)
+    with _transaction(session, lambda: f"security server {server} changed concurrently"):
+        owner, row = repository.get_server(server, session=session)
+        ensure_not_revoked("member", server.owner, owner.revoked_at is not None)
+        ensure_not_revoked("security server", server, row.revoked_at is not None)
+        _check_tls_fingerprint(server, details, session=session)
+        if details.address is not None:
+            row.address = details.address
+        if details.tls_fingerprint is not None:
+            row.tls_fingerprint = details.tls_fingerprint
+        if details.signing_fingerprint is not None:
+            row.signing_fingerprint = details.signing_fingerprint
+        row.updated_at = now
+        repository.save(row, session=session)
+    return row
+
+
+def _check_tls_fingerprint(server: ServerId, details: ServerDetails, *, session: Session) -> None:
+    if details.tls_fingerprint is None:
+        return
+    holder = repository.find_active_server_with_tls_fingerprint(
+        details.tls_fingerprint, session=session
+    )
+    ensure_tls_fingerprint_free(details.tls_fingerprint, server, holder)
+
+
+def add_client(
+    server: ServerId, client: SubsystemId, *, session: Session, now: datetime
+) -> HostedClient:
+    """Let ``server`` host ``client`` (the subsystem's traffic goes through that server)."""
+    with _transaction(session, lambda: f"{server} hosts {client} already"):
+        owner, row = repository.get_server(server, session=session)
+        ensure_not_revoked("member", server.owner, owner.revoked_at is not None)
+        ensure_not_revoked("security server", server, row.revoked_at is not None)
+        member, subsystem = repository.get_subsystem(client, session=session)
+        ensure_not_revoked("member", client.member, member.revoked_at is not None)
+        ensure_not_revoked("subsystem", client, subsystem.revoked_at is not None)
+        assert row.id is not None
+        assert subsystem.id is not None
+        if repository.find_hosted_client(row.id, subsystem.id, session=session) is not None:
+            raise Duplicate(f"{server} hosts {client} already")
+        hosted = repository.save(
+            HostedClient(server_id=row.id, subsystem_id=subsystem.id, created_at=now),
+            session=session,
+        )
+    return hosted
+
+
+def create_group(code: str, description: object, *, session: Session, now: datetime) -> GlobalGroup:
+    check_identifier(code, "group code")
+    clean = check_description(description)
+    with _transaction(session, lambda: f"global group {code} exists already"):
+        if repository.find_group(code, session=session) is not None:
+            raise Duplicate(f"global group {code} exists already")
+        row = repository.save(
+            GlobalGroup(code=code, description=clean, created_at=now), session=session
+        )
+    return row
+
+
+def add_group_member(
+    code: str, subsystem: SubsystemId, *, session: Session, now: datetime
+) -> GroupMember:
+    check_identifier(code, "group code")
+    with _transaction(session, lambda: f"{subsystem} is in group {code} already"):
+        group = repository.get_group(code, session=session)
+        member, row = repository.get_subsystem(subsystem, session=session)
+        ensure_not_revoked("member", subsystem.member, member.revoked_at is not None)
+        ensure_not_revoked("subsystem", subsystem, row.revoked_at is not None)
+        assert group.id is not None
+        assert row.id is not None
+        if repository.find_group_member(group.id, row.id, session=session) is not None:
+            raise Duplicate(f"{subsystem} is in group {code} already")
+        entry = repository.save(
+            GroupMember(group_id=group.id, subsystem_id=row.id, created_at=now), session=session
+        )
+    return entry
+
+
+@dataclass(frozen=True)
+class Revocation:
+    what: str
+    identifier: str
+    revoked_at: datetime
+    reason: str
+
+
+def revoke_member(
+    member: MemberId, reason: object, *, session: Session, now: datetime
+) -> Revocation:
+    """Revoke a member: it, its subsystems and its servers leave the configuration."""
+    clean = check_reason(reason)
+    with _transaction(session, lambda: f"member {member} changed concurrently"):
+        row = repository.get_member(member, session=session)
+        _revoke(row, "member", str(member), clean, now)
+        repository.save(row, session=session)
+    return Revocation("member", str(member), now, clean)
+
+
+def revoke_subsystem(
+    subsystem: SubsystemId, reason: object, *, session: Session, now: datetime
+) -> Revocation:
+    clean = check_reason(reason)
+    with _transaction(session, lambda: f"subsystem {subsystem} changed concurrently"):
+        _member, row = repository.get_subsystem(subsystem, session=session)
+        _revoke(row, "subsystem", str(subsystem), clean, now)
+        repository.save(row, session=session)
+    return Revocation("subsystem", str(subsystem), now, clean)
+
+
+def revoke_server(
+    server: ServerId, reason: object, *, session: Session, now: datetime
+) -> Revocation:
+    """Revoke a security server (a compromised key, say): peers stop trusting it as soon as
+    they load the next configuration."""
+    clean = check_reason(reason)
+    with _transaction(session, lambda: f"security server {server} changed concurrently"):
+        _owner, row = repository.get_server(server, session=session)
+        _revoke(row, "security server", str(server), clean, now)
+        repository.save(row, session=session)
+    return Revocation("security server", str(server), now, clean)
+
+
+def _revoke(
+    row: Member | Subsystem | SecurityServer, what: str, identifier: str, reason: str, now: datetime
+) -> None:
+    if row.revoked_at is not None:
+        raise AlreadyRevoked(f"{what} {identifier} was revoked already")
+    row.revoked_at = now
+    row.revoked_reason = reason

@@ -1,0 +1,1 @@
+"""central's HTTP side: the public configuration endpoints and the admin API."""
