@@ -3,14 +3,12 @@
 One process runs per exchange member; ``kit.toml`` gives each its ``SECURITYSERVER_MEMBER``.
 """
 
-import re
 from typing import ClassVar
 
 from pydantic import field_validator
 
 from govkit.config import ServiceSettings
-
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]+$")
+from securityserver.protocol.identifiers import identifier_problem
 
 
 class SecurityServerSettings(ServiceSettings):
@@ -25,14 +23,19 @@ class SecurityServerSettings(ServiceSettings):
     @field_validator("exchange_instance")
     @classmethod
     def _instance(cls, value: str) -> str:
-        if not _IDENTIFIER.match(value):
-            raise ValueError("letters, digits, '-' and '_' only")
+        problem = identifier_problem(value)
+        if problem is not None:
+            raise ValueError(f"the instance {problem}")
         return value
 
     @field_validator("member")
     @classmethod
     def _member(cls, value: str) -> str:
         parts = value.split("/")
-        if len(parts) != 2 or not all(_IDENTIFIER.match(p) for p in parts):
+        if len(parts) != 2:
             raise ValueError("must be CLASS/CODE, e.g. GOV/LG-139998")
+        for field, part in zip(("member class", "member code"), parts, strict=True):
+            problem = identifier_problem(part)
+            if problem is not None:
+                raise ValueError(f"the {field} {problem}")
         return value
