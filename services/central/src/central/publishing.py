@@ -22,8 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from central import globalconf
 from central.domain.globalconf import REFRESH, RegistryState, build
+from govkit.exchange import globalconf
 
 
 class NotReady(RuntimeError):

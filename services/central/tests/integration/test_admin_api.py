@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from central import globalconf
+from govkit.exchange import globalconf
 from govkit.testing.plugin import ServiceAppFactory
 from govkit.web import get_settings
 

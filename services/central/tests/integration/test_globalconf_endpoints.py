@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from central import globalconf, keys
+from central import keys
+from govkit.exchange import globalconf
 from govkit.web import get_settings
 
 

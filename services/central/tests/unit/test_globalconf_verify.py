@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from central import globalconf
 from central.domain.globalconf import MemberState, RegistryState, ServerState, SubsystemState, build
 from central.domain.identifiers import MemberId, ServerId, SubsystemId
+from govkit.exchange import globalconf
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DA = MemberId("GOV", "DA")

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from central import globalconf
 from central.domain.globalconf import MemberState, RegistryState
 from central.domain.identifiers import MemberId
 from central.publishing import NotReady, Publisher, generation_time
+from govkit.exchange import globalconf
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 KEY = ec.generate_private_key(ec.SECP256R1())

@@ -2,8 +2,8 @@
 
 Signing happens in central; :func:`verify` is what a security server runs on every copy it
 downloads, against the anchor it pinned (central's public key as a JWK, from ``GET /anchor``).
-This module depends on nothing but the standard library, ``cryptography`` and ``joserfc`` (no
-Flask, no database), so that it can move into a shared package for the security servers as is.
+It depends on nothing but the standard library, ``cryptography`` and ``joserfc`` (no Flask, no
+database): central signs with it, every security server verifies with it.
 
 Payload (``version`` 1)::
 
