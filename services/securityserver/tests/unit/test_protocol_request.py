@@ -238,3 +238,17 @@ def test_other_methods_are_a_bad_request(method: str) -> None:
     with pytest.raises(ExchangeError) as info:
         check_method(method)
     assert (info.value.code, info.value.status) == ("Client.BadRequest", 400)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/r1/JP-KIT/GOV/LG-139998/resident/basic4/people/%zz",
+        "/r1/JP-KIT/GOV/LG-139998/resident/basic4/people/50%",
+        "/r1/JP-KIT/GOV/LG-139998/resident/basic4/people?q=%g1",
+        "/r1/JP-KIT/GOV/LG-139998/resident/basic4?discount=10%",
+    ],
+)
+def test_a_percent_that_starts_no_escape_is_a_bad_request(target: str) -> None:
+    """HTTP libraries would turn it into %25 on the way on: refused rather than altered."""
+    _bad_request(target)

@@ -49,6 +49,9 @@ _VERSION = re.compile(r"r[0-9]+")
 # the fragment mark. They would let a client smuggle a new request line to the provider.
 _NOT_IN_TARGET = re.compile(r"[\x00-\x20\x7f-\U0010ffff#]")
 _ENCODED_SLASH = re.compile(r"%2[fF]")
+#: A '%' that does not start an escape: HTTP libraries would "repair" it on the way on, so the
+#: provider would not get the bytes the client sent.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 _SHAPE = "/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/path][?query]"
 
@@ -101,8 +104,8 @@ def parse_target(raw_target: str) -> RestTarget:
 def parse_path(raw_path: str, raw_query: str | None = None) -> RestTarget:
     """Parse the raw ``/r1/...`` path (and keep the raw query) into a :class:`RestTarget`.
 
-    * a character that may not appear raw in a target (control, space, non-ASCII, ``#``), no
-      leading ``/``, or no version segment: ``Client.BadRequest``;
+    * a character that may not appear raw in a target (control, space, non-ASCII, ``#``), a
+      ``%`` that starts no escape, no leading ``/``, or no version segment: ``Client.BadRequest``;
     * a version other than ``r1`` (``/r2/...``): ``Client.InvalidProtocolVersion``;
     * fewer than five service-id parts, including a whole id encoded as one segment
       (``JP-KIT%2FGOV%2F...``): ``Client.BadRequest``;
@@ -115,6 +118,8 @@ def parse_path(raw_path: str, raw_query: str | None = None) -> RestTarget:
             raise ExchangeError(
                 bad, f"The request {name} contains U+{ord(found.group()):04X}, not allowed raw"
             )
+        if _BAD_ESCAPE.search(value):
+            raise ExchangeError(bad, f"The request {name} has a '%' that starts no escape (%XX)")
     if not raw_path.startswith("/"):
         raise ExchangeError(bad, f"The request path must have the form {_SHAPE}")
     pieces = raw_path.split("/", 7)
