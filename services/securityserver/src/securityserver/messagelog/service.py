@@ -1,0 +1,164 @@
+"""Message-log use cases: each owns its transaction (repositories only flush).
+
+* :func:`append` on every message, before it is forwarded;
+* :func:`seal_pending` periodically, outside message handling: it seals the records appended
+  since the last seal with one RFC 3161 timestamp over their Merkle root. A failed attempt is
+  recorded and the same records are tried again next time; no record is ever dropped.
+* :func:`sealing_failing_since` lets the proxy refuse traffic once sealing has failed too long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from securityserver.messagelog import repository
+from securityserver.messagelog.chain import LoggedRecord, Message, check_body_size, link
+from securityserver.messagelog.merkle import merkle_root
+from securityserver.messagelog.settings import MessageLogSettings
+from securityserver.messagelog.timestamps import Timestamper, TimestampError
+from securityserver.models import MessageLogSeal, MessageLogSealFailure
+
+__all__ = ["SealOutcome", "append", "seal_pending", "sealing_failing_since"]
+
+
+def append(
+    session: Session,
+    message: Message,
+    now: datetime,
+    settings: MessageLogSettings | None = None,
+) -> LoggedRecord:
+    """Log ``message`` as the next record of the chain and commit.
+
+    Raises :class:`~securityserver.protocol.errors.ExchangeError` (``Client.BadRequest``) when
+    the body is over the cap: nothing is logged and the message must not be forwarded.
+    """
+    settings = settings or MessageLogSettings()
+    check_body_size(len(message.body), settings.max_body_bytes)
+    try:
+        head = repository.lock_head(session)
+        record = link(head.last_number + 1, message.at(now), head.last_hash)
+        repository.add_record(session, record)
+        head.last_number, head.last_hash = record.number, record.hash
+        session.add(head)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return record
+
+
+@dataclass(frozen=True)
+class SealOutcome:
+    """What one :func:`seal_pending` call did: ``sealed``, ``failed``, ``not-due``, ``nothing``
+    or ``raced`` (another sealer got there first)."""
+
+    status: str
+    first_number: int = 0
+    last_number: int = 0
+    seal_number: int = 0
+    root: str = ""
+    error: str = ""
+
+
+def seal_pending(
+    session: Session,
+    timestamper: Timestamper,
+    now: datetime,
+    settings: MessageLogSettings | None = None,
+    *,
+    force: bool = False,
+) -> SealOutcome:
+    """Seal the records waiting since the last seal, when due (or ``force``).
+
+    Due means ``seal_every_records`` records wait, or the oldest has waited
+    ``seal_every_seconds``. One seal covers at most ``seal_every_records`` records; the rest
+    wait for the next call. The TSA is asked outside any transaction.
+    """
+    settings = settings or MessageLogSettings()
+    try:
+        head = repository.read_head(session)
+        if head is None or head.last_number == head.last_sealed_number:
+            session.rollback()
+            return SealOutcome("nothing")
+        first = head.last_sealed_number + 1
+        last = min(head.last_number, head.last_sealed_number + settings.seal_every_records)
+        pending = repository.hashes_between(session, first, last)
+        session.rollback()  # end the read transaction before talking to the TSA
+    except BaseException:
+        session.rollback()
+        raise
+    waited = now - pending[0][2]
+    due = len(pending) >= settings.seal_every_records or waited >= timedelta(
+        seconds=settings.seal_every_seconds
+    )
+    if not (due or force):
+        return SealOutcome("not-due", first, last)
+    root = merkle_root([digest for _number, digest, _at in pending])
+    try:
+        token = timestamper.timestamp(bytes.fromhex(root))
+    except TimestampError as exc:
+        _record_failure(session, now, first, last, str(exc))
+        return SealOutcome("failed", first, last, root=root, error=str(exc))
+    return _store_seal(session, now, first, last, root, token)
+
+
+def _record_failure(session: Session, now: datetime, first: int, last: int, error: str) -> None:
+    try:
+        repository.add_seal_failure(
+            session,
+            MessageLogSealFailure(
+                attempted_at=now, first_number=first, last_number=last, error=error[:2000]
+            ),
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _store_seal(
+    session: Session, now: datetime, first: int, last: int, root: str, token: bytes
+) -> SealOutcome:
+    try:
+        head = repository.lock_head(session)
+        if head.last_sealed_number != first - 1:
+            session.rollback()
+            return SealOutcome("raced", first, last)
+        # The records cannot have changed (the log is append-only), but check the root is
+        # still theirs before binding the token to it.
+        current = repository.hashes_between(session, first, last)
+        if merkle_root([digest for _n, digest, _at in current]) != root:
+            session.rollback()
+            raise RuntimeError(f"records {first}…{last} changed while they were being sealed")
+        seal = MessageLogSeal(
+            number=head.last_seal_number + 1,
+            first_number=first,
+            last_number=last,
+            root=root,
+            token=token,
+            sealed_at=now,
+        )
+        repository.add_seal(session, seal)
+        head.last_sealed_number, head.last_seal_number = last, seal.number
+        session.add(head)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return SealOutcome("sealed", first, last, seal.number, root)
+
+
+def sealing_failing_since(session: Session) -> datetime | None:
+    """When sealing of the records now waiting first failed (``None``: no failure since the
+    last seal). The proxy may refuse traffic once this is too long ago (xroad.md §3.7)."""
+    try:
+        head = repository.read_head(session)
+        if head is None or head.last_number == head.last_sealed_number:
+            return None
+        failures = repository.seal_failures(session, after=head.last_sealed_number)
+        return repository.utc(failures[0].attempted_at) if failures else None
+    finally:
+        session.rollback()
