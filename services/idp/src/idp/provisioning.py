@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import Session, col, func, select
 
 from govkit.certificates.keys import der, generate_key, load_pem_chain, pem, signing_request
+from govkit.certificates.ra import IssuedCertificate, ProvisioningError, request_certificate
 from govkit.clock import today as kit_today
 from govkit.db import Database
 from govkit.service import DemoLogin
@@ -50,10 +51,6 @@ STAFF_USERNAME = "counter"
 STAFF_DISPLAY_NAME = "桜木市 市民課 窓口"
 #: X.509 limits a common name to 64 bytes of UTF-8.
 COMMON_NAME_BYTES = 64
-
-
-class ProvisioningError(RuntimeError):
-    """The trust service could not certify a card (the message says why)."""
 
 
 class AlreadyEnrolled(ValueError):
@@ -147,16 +144,6 @@ def basic_four(citizen: Citizen) -> dict[str, str]:
 # -- the trust service's registration authority --------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IssuedCertificate:
-    certificate: x509.Certificate
-    chain: tuple[x509.Certificate, ...]  # issuing CA …, root last
-
-    @property
-    def serial(self) -> str:
-        return format(self.certificate.serial_number, "x")
-
-
 class CertificateAuthority(Protocol):
     def certify(
         self,
@@ -185,30 +172,18 @@ class TrustRegistration:
         csr_pem: str,
         subject_attributes: Mapping[str, str] | None = None,
     ) -> IssuedCertificate:
-        body: dict[str, Any] = {"profile": profile, "holder": holder, "csr": csr_pem}
-        if subject_attributes is not None:
-            body["subject_attributes"] = dict(subject_attributes)
-        try:
-            response = self._http.post(
-                f"{self.trust_url}/api/v1/certificates",
-                json=body,
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise ProvisioningError(
-                f"the trust service at {self.trust_url} is unreachable"
-            ) from exc
-        if response.status_code != 201:
-            # The answer names the field at fault, never its value (no personal data here).
-            raise ProvisioningError(
-                f"the trust service refused a {profile} certificate ({response.status_code}): "
-                f"{response.text[:300]}"
-            )
-        answer = response.json()
-        return IssuedCertificate(
-            certificate=load_pem_chain(answer["certificate"])[0],
-            chain=tuple(c for text in answer["chain"] for c in load_pem_chain(text)),
+        extra = (
+            {} if subject_attributes is None else {"subject_attributes": dict(subject_attributes)}
+        )
+        return request_certificate(
+            self._http,
+            self.trust_url,
+            self._token,
+            profile=profile,
+            holder=holder,
+            csr=csr_pem,
+            timeout=self.timeout,
+            **extra,
         )
 
     def close(self) -> None:

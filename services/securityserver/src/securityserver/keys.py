@@ -38,9 +38,9 @@ from govkit.certificates.keys import (
     load_pem_chain,
     load_private_key,
     pem,
-    save_private_key,
     signing_request,
 )
+from govkit.certificates.ra import ProvisioningError, request_certificate, store_key_and_chain
 from govkit.http import kit_session
 from securityserver.settings import SecurityServerSettings
 
@@ -82,10 +82,6 @@ class Purpose(StrEnum):
 
 class KeysMissing(RuntimeError):
     """The server has no key or certificate yet (run `kit prepare` with an RA token)."""
-
-
-class ProvisioningError(RuntimeError):
-    """The trust service did not issue a certificate (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -232,41 +228,21 @@ def provision_keys(
     if current is not None and _still_fits(current, name, dns_names, now):
         return current, False
     key = generate_key()
-    request: dict[str, object] = {
-        "profile": purpose.profile,
-        "holder": holder,
-        "csr": signing_request(key, name),
-    }
-    if dns_names:
-        request["dns_names"] = list(dns_names)
-    try:
-        response = session.post(
-            f"{trust_url.rstrip('/')}/api/v1/certificates",
-            json=request,
-            headers={"Authorization": f"Bearer {ra_token}"},
-            timeout=10,
-        )
-    except requests.RequestException as exc:
-        raise ProvisioningError(f"the trust service at {trust_url} is unreachable") from exc
-    if response.status_code != 201:
-        raise ProvisioningError(
-            f"the trust service refused the {purpose.profile} certificate "
-            f"({response.status_code}): {response.text[:300]}"
-        )
-    body = response.json()
-    certificate = load_pem_chain(body["certificate"])[0]
-    chain = tuple(c for text in body["chain"] for c in load_pem_chain(text))
+    extra = {"dns_names": list(dns_names)} if dns_names else {}
+    issued = request_certificate(
+        session,
+        trust_url,
+        ra_token,
+        profile=purpose.profile,
+        holder=holder,
+        csr=signing_request(key, name),
+        **extra,
+    )
     key_path, chain_path = _paths(folder, purpose)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    # Both files are written aside, then swapped in, so a reader never sees a new chain beside
-    # the old key (the same order as govkit's seal provisioning).
-    new_key, new_chain = key_path.with_suffix(".pem.new"), chain_path.with_suffix(".pem.new")
-    save_private_key(new_key, key)
-    new_chain.write_text("".join(pem(c) for c in [certificate, *chain]), encoding="ascii")
-    os.replace(new_key, key_path)
-    os.replace(new_chain, chain_path)
-    return MemberKeys(purpose, key, certificate, chain, key_path, chain_path), True
+    store_key_and_chain(key_path, chain_path, key, issued)
+    return MemberKeys(purpose, key, issued.certificate, issued.chain, key_path, chain_path), True
 
 
 def provision(settings: SecurityServerSettings, *, now: datetime | None = None) -> list[str]:

@@ -13,14 +13,12 @@ from __future__ import annotations
 import hashlib
 import html
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 import segno
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -32,10 +30,9 @@ from govkit.certificates.keys import (
     key_id,
     load_pem_chain,
     load_private_key,
-    pem,
-    save_private_key,
     signing_request,
 )
+from govkit.certificates.ra import request_certificate, store_key_and_chain
 from govkit.certificates.render import Renderer
 from govkit.certificates.seal import SealBox, Sealer
 
@@ -43,10 +40,6 @@ from govkit.certificates.seal import SealBox, Sealer
 SEAL_BOX = SealBox(left=160, top=190, width=30, height=30)
 TEST_NOTICE_JA = "キットの試験用の文書です。法的な効力はありません。"
 TEST_NOTICE_EN = "Madoguchi kit test document: no legal effect."
-
-
-class ProvisioningError(RuntimeError):
-    """The seal could not be obtained from the trust service (message says why)."""
 
 
 @dataclass(frozen=True)
@@ -82,32 +75,11 @@ def load_or_provision_seal(
         chain = load_pem_chain(chain_path.read_bytes())
         return SealIdentity(load_private_key(key_path), chain[0], tuple(chain[1:])), False
     key = generate_key()
-    try:
-        response = requests.post(
-            f"{trust_url.rstrip('/')}/api/v1/certificates",
-            json={"profile": "seal", "holder": holder, "csr": signing_request(key, name)},
-            headers={"Authorization": f"Bearer {ra_token}"},
-            timeout=10,
-        )
-    except requests.RequestException as exc:
-        raise ProvisioningError(f"the trust service at {trust_url} is unreachable") from exc
-    if response.status_code != 201:
-        raise ProvisioningError(
-            f"the trust service refused the seal request ({response.status_code}): "
-            f"{response.text[:300]}"
-        )
-    body = response.json()
-    certificate = load_pem_chain(body["certificate"])[0]
-    chain = [c for text in body["chain"] for c in load_pem_chain(text)]
-    folder.mkdir(parents=True, exist_ok=True)
-    # Write both files aside, then swap them in: a running service that notices the new chain
-    # (its modification time) must never read it beside the old key.
-    new_key, new_chain = key_path.with_suffix(".pem.new"), chain_path.with_suffix(".pem.new")
-    save_private_key(new_key, key)
-    new_chain.write_text("".join(pem(c) for c in [certificate, *chain]), encoding="ascii")
-    os.replace(new_key, key_path)
-    os.replace(new_chain, chain_path)
-    return SealIdentity(key, certificate, tuple(chain)), True
+    issued = request_certificate(
+        None, trust_url, ra_token, profile="seal", holder=holder, csr=signing_request(key, name)
+    )
+    store_key_and_chain(key_path, chain_path, key, issued)
+    return SealIdentity(key, issued.certificate, issued.chain), True
 
 
 def seal_svg(text: str, colour: str = "#c1272d") -> Markup:
