@@ -51,6 +51,7 @@ from govkit.auth.web import (
     init_auth,
     login_required,
     relying_party,
+    render_signed_in,
     require_citizen,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "login_required",
     "register_client",
     "relying_party",
+    "render_signed_in",
     "require_citizen",
     "seed_client",
     "validate_id_token",

@@ -264,6 +264,25 @@ def _good_enough(citizen: Citizen, acr: str | None, max_age: int | None, now: fl
     return max_age is None or now - citizen.auth_time.timestamp() <= max_age
 
 
+def render_signed_in(notice: str) -> str:
+    """The page that says who is signed in here, how, and the agency's identifier for them,
+    with ``notice`` and a way out (``govkit/auth/signed-in.html``); behind
+    :func:`login_required`."""
+    from govkit.auth.presenters import signed_in_as, signed_in_rows
+
+    citizen = current_citizen()
+    if citizen is None:
+        raise RuntimeError("render_signed_in needs a signed-in citizen (use login_required)")
+    return render_template(
+        "govkit/auth/signed-in.html",
+        page_title=_("You are signed in"),
+        signed_in_as=signed_in_as(citizen),
+        rows=signed_in_rows(citizen),
+        notice=notice,
+        sign_out_text=_("Sign out"),
+    )
+
+
 def require_citizen(acr: str | None = "aal3", max_age: int | None = None) -> Response | None:
     """``None`` if a citizen is signed in well enough; otherwise the redirect to sign in."""
     citizen = current_citizen()

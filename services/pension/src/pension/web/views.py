@@ -3,8 +3,7 @@
 from flask import render_template, url_for
 from flask_babel import gettext as _
 
-from govkit.auth import current_citizen, login_required
-from govkit.auth.presenters import signed_in_as, signed_in_rows
+from govkit.auth import current_citizen, login_required, render_signed_in
 from pension.web import bp
 
 
@@ -37,13 +36,4 @@ def start() -> str:
 @login_required(acr="aal3")
 def signed_in() -> str:
     """Where the journey will begin: for now, who is signed in (single sign-on at work)."""
-    citizen = current_citizen()
-    assert citizen is not None  # login_required
-    return render_template(
-        "govkit/auth/signed-in.html",
-        page_title=_("You are signed in"),
-        signed_in_as=signed_in_as(citizen),
-        rows=signed_in_rows(citizen),
-        notice=_("Online applications are not open yet."),
-        sign_out_text=_("Sign out"),
-    )
+    return render_signed_in(_("Online applications are not open yet."))
