@@ -20,9 +20,9 @@ from types import FrameType
 
 import click
 
-from govkit.config import SettingsError
+from govkit.config import ServiceSettings, SettingsError
 from govkit.db import Database
-from govkit.service import load_definition, prepare
+from govkit.service import ServiceDefinition, load_definition, prepare
 from govkit.stack import Manifest, Stack, StackError
 
 MARKER = ".madoguchi-var"
@@ -182,6 +182,22 @@ def serve(package: str, bind: str) -> None:
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
 
+def _service_settings(
+    service: str, manifest: Path | None, var: str | None
+) -> tuple[ServiceDefinition, ServiceSettings]:
+    """One instance of kit.toml: its service definition and its settings as `kit up` would
+    give them (same runtime folder, same secrets)."""
+    manifest_path = manifest or _find_manifest()
+    try:
+        kit = Manifest.load(manifest_path).select([service])
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    spec = kit.services[0]
+    definition = load_definition(spec.package)
+    environment = Stack(kit, _var_dir(manifest_path, var)).environment_for(spec)
+    return definition, definition.settings(environment)
+
+
 @main.command("rotate-seal")
 @click.argument("service")
 @manifest_option
@@ -192,18 +208,11 @@ def rotate_seal(service: str, manifest: Path | None, var: str | None) -> None:
     Documents it sealed before stay valid: the trust list records when the old key was
     withdrawn, and each document's timestamp proves it was sealed before that.
     """
-    manifest_path = manifest or _find_manifest()
-    try:
-        kit = Manifest.load(manifest_path).select([service])
-    except StackError as exc:
-        raise click.ClickException(str(exc)) from None
-    spec = kit.services[0]
-    definition = load_definition(spec.package)
+    definition, settings = _service_settings(service, manifest, var)
     if definition.rotate_seal is None:
         raise click.ClickException(f"{service} does not seal documents")
-    stack = Stack(kit, _var_dir(manifest_path, var))
     try:
-        click.echo(definition.rotate_seal(definition.settings(stack.environment_for(spec))))
+        click.echo(definition.rotate_seal(settings))
     except Exception as exc:  # noqa: BLE001 - report what went wrong, not a traceback
         raise click.ClickException(f"rotation failed: {exc}") from None
 
@@ -219,16 +228,9 @@ def rotate_keys(service: str, manifest: Path | None, var: str | None) -> None:
     old key stays in the JWKS until the tokens it signed have expired. A next key published
     for less than two JWKS cache lifetimes is not promoted: run the command again later.
     """
-    manifest_path = manifest or _find_manifest()
-    try:
-        kit = Manifest.load(manifest_path).select([service])
-    except StackError as exc:
-        raise click.ClickException(str(exc)) from None
-    spec = kit.services[0]
-    definition = load_definition(spec.package)
+    definition, settings = _service_settings(service, manifest, var)
     if definition.rotate_keys is None:
         raise click.ClickException(f"{service} signs no tokens")
-    settings = definition.settings(Stack(kit, _var_dir(manifest_path, var)).environment_for(spec))
     database = Database(settings.database_url)
     try:
         lines = definition.rotate_keys(settings, database)
