@@ -323,32 +323,22 @@ def passkey_sign_in(
     row.sign_count = verified.new_sign_count
     row.last_used_at = now
     session.add(row)
-    new_session = signin.start_session(
+    return signin.complete_login(
         session,
         journey,
+        txn,
         row.citizen_id,
         ACR,
         PASSKEY_AMR,
         revocation_checked=False,
         browser_sid=browser_sid,
         now=now,
+        audit_details={
+            "client_id": txn.client_id,
+            "method": "passkey",
+            "credential_id": row.credential_id,
+        },
     )
-    txn.sid = new_session.sid
-    txn.citizen_id = row.citizen_id
-    session.add(txn)
-    audit.record(
-        session,
-        "login",
-        now=now,
-        citizen_id=row.citizen_id,
-        client_id=txn.client_id,
-        method="passkey",
-        acr=ACR,
-        credential_id=row.credential_id,
-    )
-    step = signin.advance(session, journey, txn, new_session.sid, now)
-    session.commit()
-    return new_session, step
 
 
 def _check_assertion(

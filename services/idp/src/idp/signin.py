@@ -364,34 +364,55 @@ def card_sign_in(
         )
         session.commit()
         raise SignInFailed(error.reason) from None
-    new_session = start_session(
+    return complete_login(
         session,
         journey,
+        txn,
         record.citizen_id,
         "aal3",
         CARD_AMR,
         revocation_checked=check,
         browser_sid=browser_sid,
         now=now,
+        audit_details={"method": "card", "revocation_checked": check},
+    )
+
+
+def complete_login(
+    session: Session,
+    journey: Journey,
+    txn: LoginTransaction,
+    citizen_id: str,
+    acr: str,
+    amr: tuple[str, ...],
+    *,
+    revocation_checked: bool,
+    browser_sid: str | None,
+    now: datetime,
+    audit_details: dict[str, Any],
+) -> tuple[OPSession, Step]:
+    """After a card or a passkey proved who it is: a fresh SSO session bound to the
+    transaction, the ``login`` audit record, the transaction moved on, all committed."""
+    new_session = _start_session(
+        session,
+        journey,
+        citizen_id,
+        acr,
+        amr,
+        revocation_checked=revocation_checked,
+        browser_sid=browser_sid,
+        now=now,
     )
     txn.sid = new_session.sid
-    txn.citizen_id = record.citizen_id
+    txn.citizen_id = citizen_id
     session.add(txn)
-    audit.record(
-        session,
-        "login",
-        now=now,
-        citizen_id=record.citizen_id,
-        method="card",
-        acr="aal3",
-        revocation_checked=check,
-    )
+    audit.record(session, "login", now=now, citizen_id=citizen_id, acr=acr, **audit_details)
     step = advance(session, journey, txn, new_session.sid, now)
     session.commit()
     return new_session, step
 
 
-def start_session(
+def _start_session(
     session: Session,
     journey: Journey,
     citizen_id: str,
