@@ -30,7 +30,7 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Request,
     grants,
 )
-from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -455,6 +455,16 @@ class EndSession(EndSessionEndpoint):
 
     def get_algorithms(self) -> list[str]:
         return ["RS256", "ES256"]
+
+    def validate_request(self, request: OAuth2Request):
+        """As Authlib's, but a ``post_logout_redirect_uri`` that is not registered is an error
+        (Authlib would end the session and simply not redirect): nobody is sent anywhere a
+        client did not register, and the citizen sees why."""
+        end_request = super().validate_request(request)
+        asked = request.payload.data.get("post_logout_redirect_uri")
+        if asked and end_request.redirect_uri is None and not end_request.needs_confirmation:
+            raise InvalidRequestError("post_logout_redirect_uri is not registered for the client")
+        return end_request
 
     def end_session(self, end_session_request) -> None:
         """The logout view ends the session itself (it needs the browser's cookie)."""

@@ -382,13 +382,6 @@ def logout() -> Response | tuple[str, int]:
         end_request = server.validate_endpoint_request("end_session")
     except OAuth2Error:
         end_request = None
-    if (
-        end_request is not None
-        and not end_request.needs_confirmation
-        and end_request.redirect_uri is None
-        and request.values.get("post_logout_redirect_uri")
-    ):
-        end_request = None  # the post_logout_redirect_uri is not registered: an error page
     if end_request is None or end_request.needs_confirmation:
         return render_template(
             "idp/logout.html",
