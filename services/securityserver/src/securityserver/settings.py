@@ -5,9 +5,10 @@ One process runs per exchange member; ``kit.toml`` gives each its ``SECURITYSERV
 
 from typing import ClassVar
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from govkit.config import ServiceSettings
+from securityserver.messagelog.chain import DEFAULT_MAX_BODY_BYTES
 from securityserver.protocol.identifiers import identifier_problem
 
 
@@ -19,6 +20,14 @@ class SecurityServerSettings(ServiceSettings):
     exchange_instance: str = "JP-KIT"
     #: The member this server belongs to, ``CLASS/CODE`` (e.g. ``GOV/LG-139998``).
     member: str
+
+    # The message log (xroad.md §3.7; see securityserver.messagelog).
+    #: ``max-loggable-message-body-size``: larger bodies are refused, never logged.
+    messagelog_max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)
+    #: Seal as soon as this many records wait; also the most one seal covers.
+    messagelog_seal_every_records: int = Field(default=10_000, ge=1)
+    #: Seal when the oldest unsealed record has waited this long (seconds).
+    messagelog_seal_every_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("exchange_instance")
     @classmethod

@@ -26,6 +26,7 @@ from securityserver.messagelog.chain import (
 from securityserver.messagelog.merkle import leaf_hash, merkle_root, node_hash
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.protocol.errors import ExchangeError
+from securityserver.settings import SecurityServerSettings
 
 T0 = datetime(2026, 11, 21, 9, 0, 0, 123456, tzinfo=UTC)
 
@@ -160,13 +161,16 @@ def test_the_body_cap_is_ten_mebibytes_by_default_and_a_client_error() -> None:
 
 
 def test_settings_come_from_the_environment() -> None:
-    settings = MessageLogSettings.from_env(
+    server = SecurityServerSettings.from_env(
         {
+            "SECURITYSERVER_SECRET_KEY": "x" * 48,
+            "SECURITYSERVER_MEMBER": "GOV/DA",
             "SECURITYSERVER_MESSAGELOG_MAX_BODY_BYTES": "1024",
             "SECURITYSERVER_MESSAGELOG_SEAL_EVERY_RECORDS": "5",
             "SECURITYSERVER_MESSAGELOG_SEAL_EVERY_SECONDS": "2.5",
         }
     )
+    settings = MessageLogSettings.from_settings(server)
     assert settings == MessageLogSettings(1024, 5, 2.5)
     with pytest.raises(ValueError, match="at least 1"):
         MessageLogSettings(seal_every_records=0)

@@ -1,18 +1,13 @@
-"""The message log's knobs (xroad.md §3.7), read from ``SECURITYSERVER_MESSAGELOG_*``.
-
-They live here rather than on :class:`securityserver.settings.SecurityServerSettings` for now;
-the proxy builds one with :meth:`MessageLogSettings.from_env` (or passes values explicitly).
-"""
+"""The message log's knobs (xroad.md §3.7) as its use cases take them: from the server's
+settings (``SECURITYSERVER_MESSAGELOG_*``, :meth:`MessageLogSettings.from_settings`) or given
+explicitly."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from securityserver.messagelog.chain import DEFAULT_MAX_BODY_BYTES
-
-ENV_PREFIX = "SECURITYSERVER_MESSAGELOG_"
+from securityserver.settings import SecurityServerSettings
 
 
 @dataclass(frozen=True)
@@ -35,15 +30,9 @@ class MessageLogSettings:
             raise ValueError("seal_every_seconds must not be negative")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> MessageLogSettings:
-        environ = os.environ if environ is None else environ
-        values: dict[str, float | int] = {}
-        for name, kind in (
-            ("max_body_bytes", int),
-            ("seal_every_records", int),
-            ("seal_every_seconds", float),
-        ):
-            text = environ.get(ENV_PREFIX + name.upper())
-            if text is not None:
-                values[name] = kind(text)
-        return cls(**values)  # type: ignore[arg-type]
+    def from_settings(cls, settings: SecurityServerSettings) -> MessageLogSettings:
+        return cls(
+            max_body_bytes=settings.messagelog_max_body_bytes,
+            seal_every_records=settings.messagelog_seal_every_records,
+            seal_every_seconds=settings.messagelog_seal_every_seconds,
+        )
