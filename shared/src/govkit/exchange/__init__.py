@@ -43,20 +43,24 @@ from govkit.exchange.errors import (
     ResponseTooLarge,
 )
 from govkit.exchange.identifiers import ClientRef, ServiceRef, encode_part, encode_path
+from govkit.exchange.incoming import IncomingCall, InvalidCall
 from govkit.exchange.messages import (
     LEGAL_BASIS_HEADER,
+    PURPOSE_HEADER,
     CallContext,
     ExchangeResponse,
     decode_legal_basis,
     encode_legal_basis,
     looks_like_resident_number,
 )
+from govkit.exchange.pseudonym import exchange_pseudonym
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "LEGAL_BASIS_HEADER",
     "MAX_FAULT_BYTES",
     "MAX_RESPONSE_BYTES",
+    "PURPOSE_HEADER",
     "CallContext",
     "ClientRef",
     "ExchangeClient",
@@ -65,6 +69,8 @@ __all__ = [
     "ExchangeResponse",
     "ExchangeTimeout",
     "ExchangeUnavailable",
+    "IncomingCall",
+    "InvalidCall",
     "InvalidResponse",
     "ProviderError",
     "ResponseTooLarge",
@@ -73,5 +79,6 @@ __all__ = [
     "encode_legal_basis",
     "encode_part",
     "encode_path",
+    "exchange_pseudonym",
     "looks_like_resident_number",
 ]

@@ -15,12 +15,15 @@ import json as jsonlib
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+
+if TYPE_CHECKING:
+    from govkit.config import ServiceSettings
 
 from govkit.exchange.errors import (
     ExchangeError,
@@ -170,6 +173,21 @@ class ExchangeClient:
         self.timeout = timeout
         self.user_agent = check_header_value(user_agent, "user_agent")
         self.max_response_bytes = max_response_bytes
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, **options: Any) -> ExchangeClient:
+        """The client of a service whose settings name its security server and subsystem
+        (``<PREFIX>_SECURITY_SERVER_URL``, ``<PREFIX>_EXCHANGE_CLIENT``, set by `make up`);
+        ``ValueError`` naming the missing setting otherwise. Calls honour
+        ``KIT_INTERNAL_ROUTES``."""
+        from govkit.http import kit_session
+
+        for field in ("security_server_url", "exchange_client"):
+            if not getattr(settings, field):
+                names = " or ".join(settings.env_names(field)[:1])
+                raise ValueError(f"{names} is not set: this service has no exchange client")
+        options.setdefault("http", kit_session(settings))
+        return cls(settings.security_server_url, settings.exchange_client, **options)
 
     def __repr__(self) -> str:
         return f"ExchangeClient({self.base_url!r}, {str(self.client_id)!r})"

@@ -9,6 +9,7 @@ Request headers a call sends (xroad.md §1.3, §7 "Fit with the rest of the kit"
 ``X-Road-UserId``           :attr:`CallContext.user_id`: the citizen's *pseudonymous* id
 ``X-Road-Issue``            :attr:`CallContext.issue`: the case or application id
 ``X-Madoguchi-Legal-Basis`` :attr:`CallContext.legal_basis`, percent-encoded UTF-8
+``X-Madoguchi-Purpose``     :attr:`CallContext.purpose`, percent-encoded UTF-8
 ``X-Request-Id``            :attr:`CallContext.request_id`: the incoming request's id
 =========================== ===============================================================
 """
@@ -29,6 +30,7 @@ __all__ = [
     "CONTROLLED_HEADERS",
     "LEGAL_BASIS_HEADER",
     "LEGAL_BASIS_SCHEMES",
+    "PURPOSE_HEADER",
     "CallContext",
     "ExchangeResponse",
     "decode_legal_basis",
@@ -50,6 +52,8 @@ REQUEST_ID = "X-Request-Id"
 LEGAL_BASIS_HEADER = "X-Madoguchi-Legal-Basis"
 #: How a legal basis starts: ``consent:<consent id>`` or ``law:<statutory article>``.
 LEGAL_BASIS_SCHEMES = ("consent:", "law:")
+#: What the data is wanted for, in words the citizen will read in their data tracker.
+PURPOSE_HEADER = "X-Madoguchi-Purpose"
 
 #: Headers the client sets itself (from :class:`CallContext`) or the security server owns;
 #: a call's ``headers=`` may not name them.
@@ -63,6 +67,7 @@ CONTROLLED_HEADERS = frozenset(
         X_ROAD_REQUEST_ID,
         X_ROAD_REQUEST_HASH,
         LEGAL_BASIS_HEADER,
+        PURPOSE_HEADER,
         REQUEST_ID,
     )
 )
@@ -122,6 +127,8 @@ class CallContext:
       anything is sent: the My Number and the 住民票コード never leave in a header;
     * ``legal_basis`` — ``"consent:<consent id>"`` or ``"law:<statutory article>"``
       (``X-Madoguchi-Legal-Basis``, percent-encoded UTF-8 so 住民基本台帳法第30条の11 survives);
+    * ``purpose`` — what the data is for, in plain words (``X-Madoguchi-Purpose``,
+      percent-encoded UTF-8); the provider shows it to the citizen in their data tracker;
     * ``x_road_id`` — a message id to keep end to end (a fresh UUID when ``None``);
     * ``request_id`` — the incoming request's id, to follow one citizen request across services.
     """
@@ -131,6 +138,7 @@ class CallContext:
     legal_basis: str | None = None
     x_road_id: str | None = None
     request_id: str | None = None
+    purpose: str | None = None
 
     def __post_init__(self) -> None:
         if self.user_id is not None:
@@ -159,6 +167,12 @@ class CallContext:
             if any(unicodedata.category(char)[0] == "C" for char in basis):
                 raise ValueError("legal_basis may not hold control characters")
             check_header_value(encode_legal_basis(basis), "legal_basis (encoded)")
+        if self.purpose is not None:
+            if not isinstance(self.purpose, str) or not self.purpose.strip():
+                raise ValueError("purpose must be a non-empty string")
+            if any(unicodedata.category(char)[0] == "C" for char in self.purpose):
+                raise ValueError("purpose may not hold control characters")
+            check_header_value(encode_legal_basis(self.purpose), "purpose (encoded)")
 
     def headers(self, x_road_id: str) -> dict[str, str]:
         """The headers this context adds to a call sent with message id ``x_road_id``."""
@@ -169,6 +183,8 @@ class CallContext:
             headers[X_ROAD_ISSUE] = self.issue
         if self.legal_basis is not None:
             headers[LEGAL_BASIS_HEADER] = encode_legal_basis(self.legal_basis)
+        if self.purpose is not None:
+            headers[PURPOSE_HEADER] = encode_legal_basis(self.purpose)
         if self.request_id is not None:
             headers[REQUEST_ID] = self.request_id
         return headers

@@ -327,3 +327,27 @@ def test_head_reads_no_body() -> None:
     )
     answer = client.call(SERVICE, "HEAD")
     assert (answer.status, answer.body) == (200, b"")
+
+
+def test_a_client_comes_from_the_service_settings() -> None:
+    from govkit.config import ServiceSettings
+
+    settings = ServiceSettings(
+        environment="development",
+        security_server_url="http://localhost:8101/",
+        exchange_client="JP-KIT/GOV/LG-139998/residence",
+    )
+    client = ExchangeClient.from_settings(settings)
+    assert client.base_url == "http://localhost:8101"
+    assert str(client.client_id) == "JP-KIT/GOV/LG-139998/residence"
+    with pytest.raises(ValueError, match="SERVICE_SECURITY_SERVER_URL is not set"):
+        ExchangeClient.from_settings(ServiceSettings(environment="development"))
+
+
+def test_settings_refuse_a_malformed_exchange_client() -> None:
+    from pydantic import ValidationError
+
+    from govkit.config import ServiceSettings
+
+    with pytest.raises(ValidationError, match="exchange_client"):
+        ServiceSettings(environment="development", exchange_client="JP-KIT/GOV/DA")
