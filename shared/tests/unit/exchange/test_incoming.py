@@ -13,6 +13,7 @@ from govkit.exchange import (
 )
 
 CLIENT = "JP-KIT/GOV/DA/portal"
+BASIS = "X-Madoguchi-Legal-Basis"
 
 
 def _sent(context: CallContext) -> dict[str, str]:
@@ -77,10 +78,11 @@ def test_the_pseudonym_is_stable_keyed_and_never_the_input() -> None:
     key = "k" * 32
     first = exchange_pseudonym(key, "H1-1")
     assert first == exchange_pseudonym(key.encode(), "H1-1")
-    assert len(first) == 43 and "H1-1" not in first
+    assert len(first) == 43
+    assert "H1-1" not in first
     assert first != exchange_pseudonym(key, "H1-2")
     assert first != exchange_pseudonym("j" * 32, "H1-1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="shorter than 16 bytes"):
         exchange_pseudonym("short", "H1-1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="may not be empty"):
         exchange_pseudonym(key, "")
