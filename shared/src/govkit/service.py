@@ -75,6 +75,8 @@ class ServiceDefinition:
     #: it did.
     rotate_keys: Callable[[ServiceSettings, db.Database], list[str]] | None = None
     description: str = ""
+    #: A gunicorn worker class to run the app with instead of the kit's default.
+    worker_class: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, environ: Any = None, **overrides: Any) -> ServiceSettings:

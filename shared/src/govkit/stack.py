@@ -55,6 +55,11 @@ class ServiceSpec:
     after: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     browser: bool = True
+    #: A second, mutual-TLS listener (security servers' SS-to-SS port).
+    tls_port: int | None = None
+    #: The instance of this service's own security server, and the subsystem it calls as.
+    security_server: str | None = None
+    exchange_client: str | None = None
 
     @property
     def env_key(self) -> str:
@@ -85,10 +90,20 @@ class Manifest:
                     after=tuple(raw.get("after", ())),
                     env={str(k): str(v) for k, v in raw.get("env", {}).items()},
                     browser=bool(raw.get("browser", True)),
+                    tls_port=int(raw["tls_port"]) if "tls_port" in raw else None,
+                    security_server=raw.get("security_server"),
+                    exchange_client=raw.get("exchange_client"),
                 )
             )
         manifest = cls(path=path, services=tuple(specs))
         manifest.stages()  # validates the start order
+        known = {s.instance for s in specs}
+        for spec in specs:
+            if spec.security_server is not None and spec.security_server not in known:
+                raise StackError(
+                    f"{path}: {spec.instance}'s security_server {spec.security_server!r} "
+                    "is not a service of the kit"
+                )
         return manifest
 
     def select(self, names: Iterable[str]) -> Manifest:
@@ -288,6 +303,11 @@ class Stack:
         self.ports = {
             s.instance: (free_port() if free_ports else s.port) for s in manifest.services
         }
+        self.tls_ports = {
+            s.instance: (free_port() if free_ports else s.tls_port)
+            for s in manifest.services
+            if s.tls_port is not None
+        }
         self.running: dict[str, RunningService] = {}
         self.reports: dict[str, PrepareReport] = {}
 
@@ -317,6 +337,23 @@ class Stack:
             "KIT_IDP_REGISTRATION_TOKEN",
             _read_or_create_secret(self.var_dir / "kit" / "idp_registration_token"),
         )
+        # Kit-wide: lets security servers report their address and certificates to central.
+        env.setdefault(
+            "KIT_EXCHANGE_REGISTRATION_TOKEN",
+            _read_or_create_secret(self.var_dir / "kit" / "exchange_registration_token"),
+        )
+        # Kit-wide, but only the identity provider and the resident register use it: derives
+        # each citizen's exchange pseudonym (govkit.exchange.pseudonym).
+        env.setdefault(
+            "KIT_EXCHANGE_PSEUDONYM_KEY",
+            _read_or_create_secret(self.var_dir / "kit" / "exchange_pseudonym_key"),
+        )
+        if spec.instance in self.tls_ports:
+            env[f"{prefix}TLS_PORT"] = str(self.tls_ports[spec.instance])
+        if spec.security_server in self.ports:
+            env[f"{prefix}SECURITY_SERVER_URL"] = self.url(spec.security_server)
+        if spec.exchange_client:
+            env[f"{prefix}EXCHANGE_CLIENT"] = spec.exchange_client
         instance_db = self.base_environ.get(f"{spec.env_key}_DATABASE_URL")
         if instance_db:
             env[f"{prefix}DATABASE_URL"] = instance_db
@@ -355,10 +392,10 @@ class Stack:
         return self.reports
 
     def _check_ports(self) -> None:
+        wanted = [(s.instance, self.ports[s.instance]) for s in self.manifest.services]
+        wanted += list(self.tls_ports.items())
         busy = [
-            f"{s.instance} ({self.ports[s.instance]})"
-            for s in self.manifest.services
-            if port_in_use(self.ports[s.instance], self.bind_host)
+            f"{instance} ({port})" for instance, port in wanted if port_in_use(port, self.bind_host)
         ]
         if busy:
             raise StackError(
@@ -405,8 +442,12 @@ class Stack:
             "--workers", str(self.workers),
             "--threads", str(self.threads),
             "--name", f"kit-{spec.instance}",
-            definition.app,
         ]  # fmt: skip
+        if spec.instance in self.tls_ports:
+            argv += ["--bind", f"{self.bind_host}:{self.tls_ports[spec.instance]}"]
+        if definition.worker_class:
+            argv += ["--worker-class", definition.worker_class]
+        argv.append(definition.app)
         process = ServiceProcess.start(argv, self.environment_for(spec), log_path, self.var_dir)
         self.running[spec.instance] = RunningService(
             spec, self.ports[spec.instance], process, log_path

@@ -185,7 +185,17 @@ def _content_security_policy() -> str:
     )
 
 
+def pass_through() -> None:
+    """Send this request's response with exactly the headers the view set: no request id, no
+    security or cache headers added (a security server relaying a provider's answer byte for
+    byte). The request is still logged."""
+    g.govkit_pass_through = True
+
+
 def _finish_request(response: Response) -> Response:
+    if g.get("govkit_pass_through"):
+        _log_request(response)
+        return response
     headers = response.headers
     headers["X-Request-Id"] = g.get("request_id", "")
     headers.setdefault("Content-Security-Policy", _content_security_policy())

@@ -31,7 +31,7 @@ def create_app(settings: CentralSettings | None = None) -> Flask:
     )
     from central import keys
     from central.publishing import Publisher
-    from central.web import admin, public
+    from central.web import admin, public, registration
 
     # The key is read on first use: `kit prepare central` makes it, after the app may be built.
     app.extensions["central.publisher"] = Publisher(
@@ -39,4 +39,5 @@ def create_app(settings: CentralSettings | None = None) -> Flask:
     )
     register_blueprint(app, public.bp, access=PUBLIC_API)
     register_blueprint(app, admin.bp, access=admin.ADMIN_ACCESS)
+    register_blueprint(app, registration.bp, access=registration.REGISTRATION_ACCESS)
     return app

@@ -1,8 +1,10 @@
 """Publishing the global configuration: built from the registry, signed, kept for a minute.
 
-Each process keeps the last signed document and signs a new one at most once per
-:data:`~central.domain.globalconf.REFRESH` (60 s): regenerating is a read of the registry, the
-pure :func:`~central.domain.globalconf.build`, and one ES256 signature.
+Each process keeps the last signed document and signs a new one once per
+:data:`~central.domain.globalconf.REFRESH` (60 s), or sooner when the registry changed (a
+server registered its certificates, an operator revoked a member): every request reads the
+registry and builds the payload (cheap: a few small tables, and only security servers ask,
+once a minute each); one ES256 signature is made only when the content or the minute changed.
 
 Documents are generated "as of" the start of the current minute, so every worker process
 builds the same payload in the same minute (ECDSA signatures differ, the content does not):
@@ -63,18 +65,23 @@ class Publisher:
         self, now: datetime, load_state: Callable[[], RegistryState | None]
     ) -> SignedConfiguration:
         with self._lock:
-            cached = self._current
-            if cached is not None and cached.generated_at <= now < cached.refresh_at:
-                return cached
             state = load_state()
             if state is None:
                 raise NotReady("the registry has no instance yet: run `kit prepare central`")
             payload = build(state, generation_time(now))
+            etag = weak_etag(payload)
+            cached = self._current
+            if (
+                cached is not None
+                and cached.etag == etag
+                and cached.generated_at <= now < cached.refresh_at
+            ):
+                return cached
             signed = globalconf.sign(payload, self.key())
             config = globalconf.parse(payload)
             self._current = SignedConfiguration(
                 jws=signed,
-                etag=weak_etag(payload),
+                etag=etag,
                 generated_at=config.generated_at,
                 expires_at=config.expires_at,
                 refresh_at=config.generated_at + REFRESH,

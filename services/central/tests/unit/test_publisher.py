@@ -16,25 +16,35 @@ NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 KEY = ec.generate_private_key(ec.SECP256R1())
 
 
-def test_the_signed_document_is_kept_for_sixty_seconds() -> None:
-    loads: list[datetime] = []
+def test_the_signed_document_is_kept_for_sixty_seconds_while_the_registry_is_unchanged() -> None:
     members = [MemberState(MemberId("GOV", "DA"), "DA")]
 
     def load() -> RegistryState:
-        loads.append(NOW)
+        return RegistryState(instance="JP-KIT", members=list(members))
+
+    publisher = Publisher(lambda: KEY)
+    first = publisher.current(NOW, load)
+    assert publisher.current(NOW + timedelta(seconds=59), load) is first
+    second = publisher.current(NOW + timedelta(seconds=60), load)
+    assert second is not first
+    assert second.generated_at == NOW + timedelta(seconds=60)  # a new minute: re-signed
+    assert second.refresh_at == NOW + timedelta(seconds=120)
+    assert second.expires_at == NOW + timedelta(minutes=11)
+
+
+def test_a_registry_change_is_published_at_once() -> None:
+    members = [MemberState(MemberId("GOV", "DA"), "DA")]
+
+    def load() -> RegistryState:
         return RegistryState(instance="JP-KIT", members=list(members))
 
     publisher = Publisher(lambda: KEY)
     first = publisher.current(NOW, load)
     members.append(MemberState(MemberId("GOV", "MOJ"), "MOJ"))
-    assert publisher.current(NOW + timedelta(seconds=59), load) is first
-    assert len(loads) == 1
-    second = publisher.current(NOW + timedelta(seconds=60), load)
-    assert len(loads) == 2
-    assert second.etag != first.etag
-    assert second.refresh_at == NOW + timedelta(seconds=120)
-    assert second.expires_at == NOW + timedelta(minutes=11)
-    config = globalconf.verify(second.jws, publisher.anchor(), NOW + timedelta(seconds=61))
+    changed = publisher.current(NOW + timedelta(seconds=5), load)
+    assert changed.etag != first.etag
+    assert changed.generated_at == first.generated_at  # still as of the start of the minute
+    config = globalconf.verify(changed.jws, publisher.anchor(), NOW + timedelta(seconds=6))
     assert [m.id for m in config.members] == ["GOV/DA", "GOV/MOJ"]
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlmodel import Column, Field, LargeBinary, SQLModel, Text
+from sqlmodel import BigInteger, Column, Field, LargeBinary, SQLModel, Text
 
 from govkit.db import new_registry
 
@@ -91,3 +91,33 @@ class MessageLogArchive(SecurityServerModel, table=True):
     prev_digest: str = Field(max_length=64)
     digest: str = Field(max_length=64)
     created_at: datetime
+
+
+class OpMonitoringRecord(SecurityServerModel, table=True):
+    """One message as operational monitoring sees it (xroad.md §4.2): one per request per
+    server, ``side`` ``Client`` (consumer) or ``Producer`` (provider). Timestamps are Unix
+    milliseconds; ``rest_path`` is the service path without the query (which may hold data)."""
+
+    __tablename__ = "opmon_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    side: str = Field(max_length=10)
+    x_road_id: str | None = Field(default=None, index=True, max_length=255)
+    request_id: str | None = Field(default=None, max_length=64)
+    user_id: str | None = Field(default=None, max_length=255)
+    issue: str | None = Field(default=None, max_length=255)
+    client: str | None = Field(default=None, index=True, max_length=300)
+    service: str | None = Field(default=None, max_length=400)
+    rest_method: str | None = Field(default=None, max_length=10)
+    rest_path: str | None = Field(default=None, max_length=500)
+    peer_address: str | None = Field(default=None, max_length=300)
+    request_in_ts: int = Field(index=True, sa_type=BigInteger)
+    request_out_ts: int | None = Field(default=None, sa_type=BigInteger)
+    response_in_ts: int | None = Field(default=None, sa_type=BigInteger)
+    response_out_ts: int | None = Field(default=None, sa_type=BigInteger)
+    request_size: int | None = None
+    response_size: int | None = None
+    status_code: int | None = None
+    succeeded: bool
+    fault_code: str | None = Field(default=None, max_length=200)
+    fault_string: str | None = Field(default=None, max_length=1000)

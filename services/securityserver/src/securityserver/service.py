@@ -7,11 +7,16 @@ from securityserver.settings import SecurityServerSettings
 
 
 def seed(settings: SecurityServerSettings, database: Database) -> list[str]:
-    """Obtain the server's TLS and message-signing certificates from the trust service
-    (once; see :mod:`securityserver.keys`)."""
+    """Obtain the server's TLS and message-signing certificates from the trust service (once;
+    see :mod:`securityserver.keys`), pin central's anchor (once) and report this server's
+    address and certificates to central (see :mod:`securityserver.registration`)."""
     from securityserver.keys import provision
+    from securityserver.registration import pin_and_register
 
-    return provision(settings)
+    lines = provision(settings)
+    if settings.trust_ra_token is not None:  # without keys there is nothing to register
+        lines.extend(pin_and_register(settings))
+    return lines
 
 
 definition = ServiceDefinition(
@@ -22,4 +27,5 @@ definition = ServiceDefinition(
     migrations=migrations_dir(__file__),
     seed=seed,  # type: ignore[arg-type]
     description="an exchange security server (one per agency member)",
+    worker_class="securityserver.worker.MutualTlsWorker",
 )

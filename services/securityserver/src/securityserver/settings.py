@@ -3,6 +3,7 @@
 One process runs per exchange member; ``kit.toml`` gives each its ``SECURITYSERVER_MEMBER``.
 """
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -20,6 +21,19 @@ class SecurityServerSettings(ServiceSettings):
     exchange_instance: str = "JP-KIT"
     #: The member this server belongs to, ``CLASS/CODE`` (e.g. ``GOV/LG-139998``).
     member: str
+    #: This server's code at central (``GOV/DA/ss-da`` → ``ss-da``); kit.toml sets it.
+    server_code: str = "ss"
+    #: The SS-to-SS mutual-TLS port (gunicorn binds it; `make up` sets it). None: this server
+    #: only consumes and cannot be reached by other security servers.
+    tls_port: int | None = Field(default=None, ge=1, le=65535)
+    #: The services this server offers and their access rights (TOML, see
+    #: securityserver.catalogue); default the packaged ``catalogues/<CLASS>-<CODE>.toml``.
+    catalogue: Path | None = None
+    #: Maintenance mode: the health endpoint answers 503 (load balancers stop sending).
+    maintenance: bool = False
+    #: The most a provider's information system may keep a call waiting when its catalogue
+    #: entry says nothing (seconds); also the SS-to-SS read timeout is this plus a margin.
+    exchange_timeout: float = Field(default=30.0, gt=0, le=300)
 
     # The message log (xroad.md §3.7; see securityserver.messagelog).
     #: ``max-loggable-message-body-size``: larger bodies are refused, never logged.
@@ -29,12 +43,12 @@ class SecurityServerSettings(ServiceSettings):
     #: Seal when the oldest unsealed record has waited this long (seconds).
     messagelog_seal_every_seconds: float = Field(default=60.0, ge=0)
 
-    @field_validator("exchange_instance")
+    @field_validator("exchange_instance", "server_code")
     @classmethod
     def _instance(cls, value: str) -> str:
         problem = identifier_problem(value)
         if problem is not None:
-            raise ValueError(f"the instance {problem}")
+            raise ValueError(f"the identifier {problem}")
         return value
 
     @field_validator("member")

@@ -1,4 +1,4 @@
-"""securityserver answers agencies, not browsers: health and problem+json only, for now."""
+"""securityserver answers agencies, not browsers: health, and the exchange's own errors."""
 
 import pytest
 from flask import Flask
@@ -17,7 +17,14 @@ def test_health(app: Flask) -> None:
     assert body["service"] == "securityserver"
 
 
-def test_unknown_paths_are_problem_json_for_agencies(app: Flask) -> None:
-    response = app.test_client().get("/nothing", headers={"Accept": "application/json"})
-    assert response.status_code == 404
-    assert response.mimetype == "application/problem+json"
+def test_a_server_without_keys_says_it_is_not_set_up(app: Flask) -> None:
+    response = app.test_client().get(
+        "/r1/JP-KIT/GOV/DA/portal/consents/C-1", headers={"X-Road-Client": "JP-KIT/GOV/DA/x"}
+    )
+    assert response.status_code == 500
+    assert response.headers["X-Road-Error"] == "Server.ClientProxy.InternalError"
+    assert "not set up" in response.get_json()["message"]
+    assert "Content-Security-Policy" not in response.headers  # relayed answers carry no extras
+    health = app.test_client().get("/health")
+    assert health.status_code == 500
+    assert "not set up" in health.get_data(as_text=True)

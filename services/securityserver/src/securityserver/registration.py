@@ -1,0 +1,82 @@
+"""Joining the exchange at `kit prepare`: pin central's anchor, report address and certificates.
+
+The server's SS-to-SS address is ``<host of public_url>:<tls_port>``; central computes the
+fingerprints from the certificates (``PUT /api/v1/members/…/servers/…/registration`` with the
+kit's exchange registration token) and lists them in the next global configuration.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import requests
+
+from govkit.certificates.keys import pem
+from govkit.http import kit_session
+from securityserver.configuration import AnchorError, pin_anchor
+from securityserver.keys import KeysMissing, load_signing_keys, load_tls_keys
+from securityserver.settings import SecurityServerSettings
+
+TIMEOUT = (3.0, 10.0)
+
+
+class RegistrationError(RuntimeError):
+    """Central refused or could not take the report (the message says why)."""
+
+
+def address(settings: SecurityServerSettings) -> str | None:
+    if settings.tls_port is None:
+        return None
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    return f"{host}:{settings.tls_port}"
+
+
+def pin_and_register(settings: SecurityServerSettings) -> list[str]:
+    with kit_session(settings, user_agent="madoguchi-securityserver") as http:
+        try:
+            thumbprint, pinned = pin_anchor(settings.data_dir, settings.central_url, http)
+        except AnchorError as exc:
+            return [f"no global configuration anchor ({exc}): exchange traffic disabled"]
+        lines = [f"{'pinned' if pinned else 'kept'} central's anchor {thumbprint[:16]}…"]
+        lines.append(register(settings, http))
+    return lines
+
+
+def register(settings: SecurityServerSettings, http: requests.Session) -> str:
+    """Report this server to central; a line saying what central now lists."""
+    token = settings.exchange_registration_token
+    where = address(settings)
+    if token is None or where is None:
+        return "not reported to central (no registration token or no TLS port)"
+    try:
+        tls, signing = load_tls_keys(settings), load_signing_keys(settings)
+    except KeysMissing as exc:
+        return f"not reported to central: {exc}"
+    member_class, member_code = settings.member.split("/")
+    url = (
+        f"{settings.central_url}/api/v1/members/{member_class}/{member_code}"
+        f"/servers/{settings.server_code}/registration"
+    )
+    body = {
+        "address": where,
+        "tls_certificate": pem(tls.certificate),
+        "signing_certificate": pem(signing.certificate),
+    }
+    try:
+        answer = http.put(
+            url,
+            json=body,
+            headers={"Authorization": f"Bearer {token.get_secret_value()}"},
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise RegistrationError(
+            f"central at {settings.central_url} did not answer: {exc}"
+        ) from None
+    if answer.status_code != 200:
+        raise RegistrationError(
+            f"central refused the registration of {settings.member}/{settings.server_code}: "
+            f"{answer.status_code} {answer.text[:300]}"
+        )
+    return f"registered at central as {settings.member}/{settings.server_code} at {where}"

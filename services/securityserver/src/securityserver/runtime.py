@@ -1,0 +1,258 @@
+"""Everything a running security server holds: keys, catalogue, global configuration, the
+connections to peers and to its member's information systems, the log and monitoring writers.
+
+Built once per process, on first use (the keys and the pinned anchor exist only after
+`kit prepare`); :func:`runtime_problem` says why a server cannot exchange yet, for the health
+endpoint and the layer's errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography import x509
+from requests.adapters import HTTPAdapter
+from sqlalchemy.exc import SQLAlchemyError
+
+from govkit.db import Database
+from govkit.http import kit_session
+from securityserver import catalogue as catalogues
+from securityserver import forward as forwarding
+from securityserver.configuration import GlobalConfCache, read_anchor
+from securityserver.keys import MemberKeys, load_signing_keys, load_tls_keys
+from securityserver.messagelog import service as messagelog
+from securityserver.messagelog.chain import Message, Side
+from securityserver.messagelog.settings import MessageLogSettings
+from securityserver.messagelog.timestamps import TsaTimestamper
+from securityserver.models import OpMonitoringRecord
+from securityserver.peers import Peers
+from securityserver.protocol.errors import ExchangeError, FaultCode
+from securityserver.protocol.identifiers import ClientId, ServiceId
+from securityserver.settings import SecurityServerSettings
+
+log = logging.getLogger("securityserver")
+
+#: How often the message log's pending records are offered for sealing.
+SEAL_CHECK_SECONDS = 5.0
+#: Monitoring records are written in batches, at most this long after the message.
+MONITORING_FLUSH_SECONDS = 0.5
+MAX_OPENAPI_BYTES = 1024 * 1024
+_URL_NAMES = ("portal", "idp", "trust", "central", "residence", "childcare", "company", "pension")
+
+
+def catalogue_path(settings: SecurityServerSettings) -> Path | None:
+    """The configured catalogue, or the packaged one for this member (None: none packaged)."""
+    if settings.catalogue is not None:
+        return settings.catalogue
+    packaged = (
+        resources.files("securityserver")
+        / "catalogues"
+        / (settings.member.replace("/", "-") + ".toml")
+    )
+    return Path(str(packaged)) if packaged.is_file() else None
+
+
+def load_catalogue(settings: SecurityServerSettings) -> catalogues.Catalogue:
+    member = ClientId(settings.exchange_instance, *settings.member.split("/"))
+    path = catalogue_path(settings)
+    urls = {f"{name}_url": getattr(settings, f"{name}_url") for name in _URL_NAMES}
+    text = path.read_text(encoding="utf-8") if path is not None else ""
+    try:
+        return catalogues.parse(text, member=member, urls=urls)
+    except catalogues.CatalogueError as exc:
+        raise catalogues.CatalogueError(f"{path}: {exc}") from None
+
+
+class Runtime:
+    """One process's security server (thread-safe)."""
+
+    def __init__(
+        self,
+        settings: SecurityServerSettings,
+        database: Database,
+        *,
+        signing: MemberKeys,
+        tls: MemberKeys,
+        confs: GlobalConfCache,
+        catalogue: catalogues.Catalogue,
+        provider_http: requests.Session | None = None,
+        peers: Peers | None = None,
+        background: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.signing = signing
+        self.tls = tls
+        self.confs = confs
+        self.catalogue = catalogue
+        self.member = ClientId(settings.exchange_instance, *settings.member.split("/"))
+        #: The member as global configuration names it (``GOV/DA``).
+        self.member_key = settings.member
+        self.server_code = settings.server_code
+        self.roots: tuple[x509.Certificate, ...] = (signing.root,)
+        self.max_body = settings.messagelog_max_body_bytes
+        self.log_settings = MessageLogSettings.from_settings(settings)
+        self.provider_http = provider_http or _provider_session()
+        self.peers = peers or Peers(tls.chain_path, tls.key_path)
+        self.log = log
+        self._monitoring: queue.SimpleQueue[OpMonitoringRecord] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        if background:
+            self._start(self._flush_monitoring_loop, "opmon-writer")
+            self._start(self._seal_loop, "messagelog-sealer")
+
+    # -- clock --------------------------------------------------------------------------------
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    @staticmethod
+    def millis() -> int:
+        return time.time_ns() // 1_000_000
+
+    # -- collaborators the proxy calls ------------------------------------------------------------
+
+    def timeout_for(self, _service: ServiceId) -> float:
+        """How long the consumer waits for a provider (its own timeout is the provider's)."""
+        return self.settings.exchange_timeout
+
+    def append_log(self, message: Message) -> None:
+        """Log one message before it goes on; a log that cannot be written stops the message."""
+        try:
+            with self.database.session() as session:
+                messagelog.append(session, message, self.now(), self.log_settings)
+        except SQLAlchemyError as exc:
+            log.error("message log write failed", extra={"error": type(exc).__name__})
+            code = (
+                FaultCode.CLIENT_PROXY_LOGGING_FAILED
+                if message.side is Side.CONSUMER
+                else FaultCode.SERVER_PROXY_INTERNAL_ERROR.sub("LoggingFailed")
+            )
+            raise ExchangeError(
+                code, "The message could not be written to the message log"
+            ) from None
+
+    def forward(
+        self,
+        service: catalogues.OfferedService,
+        *,
+        method: str,
+        raw_service_path: str,
+        raw_query: str | None,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+    ) -> forwarding.ProviderAnswer:
+        return forwarding.forward(
+            self.provider_http,
+            service,
+            method=method,
+            raw_service_path=raw_service_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+            max_body=self.max_body,
+        )
+
+    def fetch_openapi(self, service: catalogues.OfferedService) -> Any:
+        try:
+            answer = self.provider_http.get(
+                service.openapi_url or "", timeout=(3.0, service.timeout), allow_redirects=False
+            )
+            if answer.status_code != 200 or len(answer.content) > MAX_OPENAPI_BYTES:
+                raise ValueError(f"answered {answer.status_code}")
+            return answer.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise ExchangeError(
+                FaultCode.SERVER_PROXY_INTERNAL_ERROR,
+                f"The OpenAPI description of {service.id} could not be fetched ({exc})",
+            ) from None
+
+    def record_monitoring(self, side: str, request_in_ts: int, fields: Mapping[str, Any]) -> None:
+        values = {k: v for k, v in fields.items() if k in OpMonitoringRecord.model_fields}
+        values.setdefault("succeeded", False)
+        self._monitoring.put(OpMonitoringRecord(side=side, request_in_ts=request_in_ts, **values))
+
+    # -- background work ----------------------------------------------------------------------
+
+    def _start(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def flush_monitoring(self) -> int:
+        """Write the waiting monitoring records (one transaction); how many were written."""
+        batch = []
+        while True:
+            try:
+                batch.append(self._monitoring.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            try:
+                with self.database.transaction() as session:
+                    session.add_all(batch)
+            except SQLAlchemyError as exc:
+                log.warning(
+                    "monitoring records lost", extra={"count": len(batch), "error": str(exc)[:200]}
+                )
+        return len(batch)
+
+    def _flush_monitoring_loop(self) -> None:
+        while not self._stop.wait(MONITORING_FLUSH_SECONDS):
+            self.flush_monitoring()
+
+    def _seal_loop(self) -> None:
+        stamper = TsaTimestamper(f"{self.settings.trust_url}/tsa")
+        while not self._stop.wait(SEAL_CHECK_SECONDS):
+            try:
+                with self.database.session() as session:
+                    messagelog.seal_pending(session, stamper, self.now(), self.log_settings)
+            except Exception as exc:  # noqa: BLE001 - a failed round is tried again next round
+                log.warning("message log sealing round failed", extra={"error": str(exc)[:200]})
+
+    def close(self) -> None:
+        self._stop.set()
+        self.flush_monitoring()
+        self.peers.close()
+        self.provider_http.close()
+
+
+def _provider_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def build_runtime(settings: SecurityServerSettings, database: Database) -> Runtime:
+    """The runtime from the prepared data folder; raises with a message saying what is missing."""
+    signing = load_signing_keys(settings)
+    tls = load_tls_keys(settings)
+    anchor = read_anchor(settings.data_dir)
+    confs = GlobalConfCache(
+        settings.central_url,
+        anchor,
+        instance=settings.exchange_instance,
+        http=kit_session(settings, user_agent="madoguchi-securityserver"),
+    )
+    return Runtime(
+        settings,
+        database,
+        signing=signing,
+        tls=tls,
+        confs=confs,
+        catalogue=load_catalogue(settings),
+    )
