@@ -494,6 +494,20 @@ class Stack:
                 service.process.wait(timeout=5)
         self.running.clear()
 
+    def kill(self, instance: str) -> None:
+        """Kill one running service outright (SIGKILL to its whole process group), as a crash
+        would; :meth:`restart` brings it back."""
+        service = self.running.pop(instance)
+        service.process.signal_group(signal.SIGKILL)
+        with contextlib.suppress(TimeoutError):
+            service.process.wait(timeout=5)
+
+    def restart(self, instance: str) -> None:
+        """Start a service again (after :meth:`kill`) and wait until it is healthy."""
+        spec = next(s for s in self.manifest.services if s.instance == instance)
+        self._spawn(spec)
+        self._wait_healthy(self.running[instance])
+
     def __enter__(self) -> Stack:
         self.up()
         return self

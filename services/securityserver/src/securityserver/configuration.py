@@ -114,9 +114,13 @@ class GlobalConfCache:
         """A configuration that has not expired, renewing it when due; otherwise the
         ``Server.ClientProxy.OutdatedGlobalConf`` error that stops traffic."""
         now = self.clock()
-        if self._due(now) and self._lock.acquire(blocking=self._config is None):
+        # Without any copy yet, every thread waits for the first download (a thread arriving
+        # while it runs must not see "no copy" and refuse its message); with one, a single
+        # thread renews it while the others go on.
+        first = self._config is None
+        if (first or self._due(now)) and self._lock.acquire(blocking=first):
             try:
-                if self._due(now):
+                if self._config is None or self._due(now):
                     self._refresh(now)
             finally:
                 self._lock.release()

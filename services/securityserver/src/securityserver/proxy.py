@@ -228,6 +228,12 @@ def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         answer.body,
         FaultCode.INCONSISTENT_RESPONSE,
     )
+    if len(envelope.body) > runtime.max_body:
+        raise ExchangeError(
+            FaultCode.CLIENT_PROXY_IO_ERROR,
+            f"The provider answered with more than {runtime.max_body:,} bytes, the most this "
+            "security server logs",
+        )
     verify_message(
         envelope.signature,
         envelope.header_part,
