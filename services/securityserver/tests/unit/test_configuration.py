@@ -231,3 +231,35 @@ def test_a_copy_of_another_instance_is_refused(central: Central, clock: Clock, h
         cache.current()
     assert cache.last_problem is not None
     assert "JP-KIT" in cache.last_problem
+
+
+def test_threads_arriving_during_the_first_download_wait_for_it(
+    central: Central, clock: Clock
+) -> None:
+    """A fresh server takes many calls at once: none may see "no copy yet" while the first
+    download runs."""
+    central.publish(START)
+    gate = threading.Event()
+
+    class SlowSession(requests.Session):
+        def get(self, *args: Any, **kwargs: Any) -> requests.Response:
+            gate.wait(5)
+            return super().get(*args, **kwargs)
+
+    with SlowSession() as slow:
+        cache = _cache(central, clock, slow)
+        results: list[object] = []
+
+        def call() -> None:
+            try:
+                results.append(cache.current().instance)
+            except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+                results.append(exc)
+
+        threads = [threading.Thread(target=call) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        gate.set()
+        for thread in threads:
+            thread.join(10)
+    assert results == ["JP-KIT"] * 4
