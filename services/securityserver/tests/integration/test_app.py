@@ -28,3 +28,17 @@ def test_a_server_without_keys_says_it_is_not_set_up(app: Flask) -> None:
     health = app.test_client().get("/health")
     assert health.status_code == 500
     assert "not set up" in health.get_data(as_text=True)
+
+
+def test_maintenance_mode_answers_503_on_health(service_app: ServiceAppFactory) -> None:
+    app = service_app("securityserver", member="GOV/DA", maintenance=True)
+    health = app.test_client().get("/health")
+    assert health.status_code == 503
+    assert health.get_data(as_text=True) == "Health check interface is in maintenance mode"
+    assert app.test_client().get("/healthz").status_code == 200  # the process itself is fine
+
+
+def test_the_ss_to_ss_endpoint_refuses_plain_http(app: Flask) -> None:
+    response = app.test_client().post("/exchange/v1/message", data=b"x")
+    assert response.status_code == 500
+    assert response.headers["X-Road-Error"] == "Server.ServerProxy.SslAuthenticationFailed"
