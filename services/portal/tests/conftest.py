@@ -11,8 +11,10 @@ with only its HTTP session replaced).
 from __future__ import annotations
 
 import gc
+import json
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,16 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from requests.structures import CaseInsensitiveDict
 
 from govkit.certificates.verify import HttpStatusSource
+from govkit.exchange import CallContext, ExchangeResponse, ServiceRef, exchange_pseudonym
 from govkit.testing import Page, check_page
+from govkit.testing.oidc import FakeProvider
 from govkit.testing.plugin import RunningTrust, ServiceAppFactory
 from govkit.web import get_settings
 from portal.documents import PortalDocuments, documents
+from portal.exchange import install as install_exchange
 
 #: The kit date every issuing portal in these tests runs on (``today`` setting).
 TODAY = date(2026, 5, 20)
@@ -173,3 +179,145 @@ def qr_texts(issuing_app: Flask) -> dict[str, str]:
 
     issuer.issue = capture  # type: ignore[method-assign]
     return captured
+
+
+# -- the citizen's data: a signed-in citizen with an exchange identity, and a fake exchange --------
+
+#: The demo resident's exchange pseudonym (as the identity provider and the register derive it).
+XID = exchange_pseudonym("test-pseudonym-key-0123456789", "H1-1")
+PROBLEMS = "https://madoguchi.example/problems/"
+
+
+def exchange_response(
+    status: int = 200, body: Any = None, *, headers: dict[str, str] | None = None
+) -> ExchangeResponse:
+    """An answer as the exchange client returns it (``body``: JSON value, or bytes)."""
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    content_type = "application/json" if status < 400 else "application/problem+json"
+    return ExchangeResponse(
+        status=status,
+        headers=CaseInsensitiveDict({"Content-Type": content_type, **(headers or {})}),
+        body=raw,
+        called="fake",
+        sent_x_road_id="fake-x-road-id",
+    )
+
+
+def problem(status: int, kind: str, **extra: Any) -> ExchangeResponse:
+    body = {"type": PROBLEMS + kind, "title": kind, "status": status, **extra}
+    return exchange_response(status, body)
+
+
+@dataclass
+class Call:
+    service: str
+    path: str
+    context: CallContext
+
+
+class FakeExchange:
+    """The exchange as the portal's use cases see it: answers (or errors) per service, and
+    every call it was asked to make."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.answers: dict[str, Any] = {}
+
+    reply = staticmethod(exchange_response)
+    problem = staticmethod(problem)
+
+    def answer(self, service: str, outcome: Any) -> None:
+        """``outcome``: an ExchangeResponse, an exception to raise, or ``f(path, context)``."""
+        self.answers[service] = outcome
+
+    def get(self, service: ServiceRef, path: str = "", **kwargs: Any) -> ExchangeResponse:
+        context = kwargs.get("context") or CallContext()
+        self.calls.append(Call(str(service), path, context))
+        outcome = self.answers.get(str(service))
+        if outcome is None:
+            raise AssertionError(f"the test gave no answer for {service}")
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if callable(outcome):
+            return outcome(path, context)  # type: ignore[no-any-return]
+        return outcome  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def fake_exchange() -> FakeExchange:
+    return FakeExchange()
+
+
+@pytest.fixture
+def citizen_app(
+    service_app: ServiceAppFactory, fake_idp: FakeProvider, fake_exchange: FakeExchange
+) -> Flask:
+    """A portal whose sign-in is the fake provider (releasing :data:`XID`) and whose exchange
+    is ``fake_exchange``."""
+    app = service_app("portal", idp_url=fake_idp.issuer, today=TODAY)
+    fake_idp.install(app)
+    fake_idp.tamper = lambda claims, _header: claims.update(exchange_id=XID)
+    install_exchange(app, fake_exchange)
+    return app
+
+
+class Citizen(Browser):
+    """A browser on ``citizen_app`` that signs in through the fake provider."""
+
+    def __init__(self, app: Flask, provider: FakeProvider, language: str = "ja") -> None:
+        super().__init__(app, language)
+        self.provider = provider
+
+    def sign_in(self, path: str = "/account", **grant: Any) -> Page:
+        return check_page(self.provider.sign_in(self.client, path, **grant), lang=self.language)
+
+    def button_href(self, action: str) -> str:
+        """Where the consents page's "give", "refuse" or "withdraw" button leads."""
+        page = self.page("/consents")
+        hrefs = [
+            str(a["href"]) for a in page.select("a.govuk-button") if a["href"].endswith(action)
+        ]
+        assert len(hrefs) == 1, hrefs
+        return hrefs[0]
+
+    def decide(self, action: str) -> Page:
+        """Press the button on the consents page, then confirm; the consents page after."""
+        confirm = self.button_href(action)
+        token = str(self.page(confirm).select_one("input[name=csrf_token]")["value"])
+        response = self.client.post(confirm, data={"csrf_token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert response.headers["Location"] == "/consents"
+        return self.page("/consents")
+
+    def fetch_details(self, status: int = 200) -> Page:
+        """Press "Get my details from Sakuragi City"; the page it answers with."""
+        token = self.csrf_token("/my-details")
+        response = self.client.post("/my-details", data={"csrf_token": token})
+        return check_page(response, status=status, lang=self.language)
+
+
+@pytest.fixture
+def citizen_on(fake_idp: FakeProvider) -> Callable[..., Citizen]:
+    """``citizen_on(app, "en")``: a citizen's browser on ``app``, signed in through the fake
+    provider (build the app with ``idp_url=fake_idp.issuer``)."""
+
+    def make(app: Flask, language: str = "ja", path: str = "/account") -> Citizen:
+        if fake_idp.clients == {}:
+            fake_idp.install(app)
+        person = Citizen(app, fake_idp, language)
+        person.sign_in(path)
+        return person
+
+    return make
+
+
+@pytest.fixture
+def citizen(citizen_app: Flask, citizen_on: Callable[..., Citizen]) -> Callable[..., Citizen]:
+    """``citizen("en")``: a signed-in citizen's browser on ``citizen_app`` (Japanese unless
+    told)."""
+    return lambda language="ja", path="/account": citizen_on(citizen_app, language, path)
+
+
+@pytest.fixture
+def xid() -> str:
+    return XID

@@ -40,11 +40,12 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
         version=__version__,
     )
     from govkit.auth import init_auth
-    from portal import api, documents, repository, testing
+    from portal import api, documents, exchange, exchange_api, repository, testing
     from portal.models import AUTH
     from portal.web import bp as web_bp
 
     store = documents.init_app(app, settings)
+    exchange.init_app(app, settings)
     init_auth(
         app,
         settings,
@@ -80,6 +81,9 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
 
     register_blueprint(app, web_bp, access=PUBLIC)
     register_blueprint(app, api.bp, access=PUBLIC_API)
+    register_blueprint(app, api.me, access=api.CITIZEN_API)
+    register_blueprint(app, exchange_api.bp, access=exchange_api.EXCHANGE)
+    register_blueprint(app, exchange_api.docs, access=PUBLIC_API)
     register_blueprint(
         app,
         status_blueprint(

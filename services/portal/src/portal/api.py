@@ -1,4 +1,5 @@
-"""The portal's JSON API: document verification for relying parties' systems.
+"""The portal's JSON API: document verification for relying parties' systems, and the
+signed-in citizen's own data-usage record.
 
 ``POST /api/v1/verify`` takes either a multipart upload (``document``: the PDF) or JSON
 ``{"qr": "MDG1:…"}``; optionally a freshness rule (``freshness``: ``none`` | ``30-days`` |
@@ -14,14 +15,20 @@ from typing import Any
 from flask import Blueprint, request
 from flask_babel import force_locale
 
+from govkit.access import AccessRule
+from govkit.auth import current_citizen
 from govkit.certificates.trustlist import TrustListError
 from govkit.clock import today
 from govkit.errors import Problem
 from govkit.web import get_settings
 from portal import services
 from portal.documents import documents
+from portal.domain import usage
+from portal.domain.consents import PROBLEM_BASE
+from portal.exchange import exchange_client
 from portal.web.presenters import REASONS, VERDICT_TITLES
 from portal.web.verification import read_rule, read_upload
+from portal.web.wording import chain_summary, failure_message, failure_status
 
 bp = Blueprint("portal_api", __name__, url_prefix="/api/v1")
 
@@ -74,3 +81,87 @@ def verify() -> dict[str, Any]:
             "fresh": assessed.fresh,
         },
     }
+
+
+# -- the signed-in citizen's own data --------------------------------------------------------------
+
+
+def _signed_in_api() -> None:
+    """The citizen's browser session (cookie), answered as problem+json when there is none."""
+    if current_citizen() is None:
+        raise Problem(
+            401,
+            "Not signed in",
+            "sign in to the portal first",
+            type=PROBLEM_BASE + "not-signed-in",
+        )
+
+
+#: The citizen's own data, for scripts in their signed-in browser (no CSRF: reads only).
+CITIZEN_API = AccessRule("citizen-api", _signed_in_api, api=True)
+me = Blueprint("portal_me", __name__, url_prefix="/api/v1/me")
+
+
+@me.get("/data-usage")
+def my_data_usage() -> dict[str, Any]:
+    """The register's data-usage record about the signed-in citizen, as received, with the
+    portal's check of its hash chain and the names of the agencies in it."""
+    citizen = current_citizen()
+    subject = citizen.exchange_id if citizen is not None else None
+    if subject is None:
+        raise Problem(
+            403,
+            "No exchange identity",
+            "Madoguchi ID did not release the citizen's exchange identity to the portal",
+            type=PROBLEM_BASE + "no-exchange-identity",
+        )
+    outcome = services.fetch_data_usage(
+        exchange=exchange_client(),
+        subject=subject,
+        case_id=services.new_case_id(today(get_settings())),
+    )
+    if outcome.failure is not None:
+        failure = outcome.failure
+        status = failure_status(failure)
+        message = {language: _message_in(language, failure) for language in ("ja", "en")}
+        raise Problem(
+            status if status != 200 else 502,
+            "The data-usage record is not available",
+            message["en"],
+            type=PROBLEM_BASE + failure.reason.value,
+            reason=failure.reason.value,
+            message=message,
+            case_id=outcome.case_id,
+        )
+    verdict = outcome.verdict
+    assert verdict is not None
+    members = sorted(
+        {usage.member_of(r.get("client")) for r in outcome.records if isinstance(r, dict)} - {""}
+    )
+    return {
+        "resident": subject,
+        "case_id": outcome.case_id,
+        "events": outcome.records,
+        "head": outcome.head,
+        "chain": {
+            "intact": verdict.intact,
+            "records": verdict.records,
+            "broken_at": verdict.broken_at,
+            "problem": verdict.problem.value if verdict.problem else None,
+            "summary": {language: _summary_in(language, verdict) for language in ("ja", "en")},
+        },
+        "agencies": {
+            member: {"ja": usage.agency(member).name("ja"), "en": usage.agency(member).name("en")}
+            for member in members
+        },
+    }
+
+
+def _message_in(language: str, failure: Any) -> str:
+    with force_locale(language):
+        return failure_message(failure)
+
+
+def _summary_in(language: str, verdict: usage.ChainVerdict) -> str:
+    with force_locale(language):
+        return chain_summary(verdict)

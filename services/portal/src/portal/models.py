@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Text
+from sqlalchemy import DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from govkit.auth.models import auth_tables
@@ -39,3 +39,42 @@ class IssuedDocument(PortalModel, table=True):
     superseded_by: str | None = Field(default=None, max_length=40)
     #: Hash of the browser session that asked for it: only that browser may revoke a specimen.
     owner: str | None = Field(default=None, max_length=64)
+
+
+class ConsentRecord(PortalModel, table=True):
+    """One decision of a citizen about one consent offer (see ``portal.domain.consents``).
+
+    ``subject`` is the citizen's exchange pseudonym; ``sequence`` numbers the citizen's
+    decisions about the offer (the latest is the current one; unique, so two simultaneous
+    decisions cannot both win).
+    """
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("subject", "offer", "sequence"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    subject: str = Field(index=True, max_length=128)
+    offer: str = Field(max_length=64)
+    sequence: int
+    consumer: str = Field(max_length=200)
+    provider_service: str = Field(max_length=300)
+    #: The data items covered, as a JSON list.
+    items_json: str = Field(max_length=1000)
+    purpose: str = Field(max_length=500)
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    given_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    refused_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    withdrawn_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ConsentEvent(PortalModel, table=True):
+    """The audit trail of consents: every decision, when, and in which request."""
+
+    __tablename__ = "consent_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    consent_id: str = Field(foreign_key="consent.id", index=True, max_length=40)
+    action: str = Field(max_length=16)
+    at: datetime = Field(sa_type=DateTime(timezone=True))
+    request_id: str | None = Field(default=None, max_length=64)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -16,9 +19,10 @@ from govkit.certificates.status import DocumentStatus
 from govkit.certificates.trustlist import TrustList, TrustListStore
 from govkit.certificates.verify import Result, StatusSource, verify_pdf, verify_qr
 from govkit.certificates.wareki import both
-from portal import repository
-from portal.domain import freshness, specimen
-from portal.models import IssuedDocument
+from portal import providers, repository
+from portal.domain import consents, freshness, specimen, usage
+from portal.models import ConsentEvent, ConsentRecord, IssuedDocument
+from portal.providers import Reason
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +180,243 @@ def verify_document(
         },
     )
     return Verification(result, assessed, rule)
+
+
+# -- consents --------------------------------------------------------------------------------------
+
+
+class UnknownOffer(LookupError):
+    """No consent offer by that key."""
+
+
+def new_consent_id() -> str:
+    """``C-`` and 16 random base32 characters."""
+    return "C-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def new_case_id(today: date) -> str:
+    """A case id for one request of the citizen (``X-Road-Issue``): ``PTL-YYYYMMDD-XXXXXXXX``."""
+    return f"PTL-{today:%Y%m%d}-" + base64.b32encode(secrets.token_bytes(5)).decode("ascii")
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """An instant read back from the database, in UTC (SQLite gives naive UTC values)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def as_consent(record: ConsentRecord) -> consents.Consent:
+    return consents.Consent(
+        id=record.id,
+        offer=record.offer,
+        status=consents.ConsentStatus(record.status),
+        given_at=utc(record.given_at),
+        refused_at=utc(record.refused_at),
+        withdrawn_at=utc(record.withdrawn_at),
+    )
+
+
+def consent_items(record: ConsentRecord) -> list[str]:
+    items = json.loads(record.items_json)
+    return [str(item) for item in items] if isinstance(items, list) else []
+
+
+def _audit(
+    session: Session, record: ConsentRecord, action: str, now: datetime, request_id: str | None
+) -> None:
+    repository.save_consent_event(
+        session=session,
+        event=ConsentEvent(consent_id=record.id, action=action, at=now, request_id=request_id),
+    )
+    log.info(
+        "consent decision", extra={"consent_id": record.id, "offer": record.offer, "action": action}
+    )
+
+
+def decide_consent(
+    *,
+    session: Session,
+    subject: str,
+    offer_key: str,
+    action: consents.Action,
+    now: datetime,
+    request_id: str | None = None,
+    new_id: Callable[[], str] = new_consent_id,
+) -> ConsentRecord:
+    """Give or refuse consent to an offer (a new record), or withdraw the current one.
+
+    Raises :class:`UnknownOffer` and the domain's
+    :class:`~portal.domain.consents.ConsentRuleError`. Two decisions at once cannot both be
+    recorded as the next one: the loser is decided again against the winner's record.
+    """
+    offer = consents.OFFERS.get(offer_key)
+    if offer is None:
+        raise UnknownOffer(offer_key)
+    for attempt in range(3):
+        latest = repository.find_latest_consent(session=session, subject=subject, offer=offer.key)
+        current = as_consent(latest) if latest is not None else None
+        if action is consents.Action.WITHDRAW:
+            if latest is None or current is None:
+                raise consents.ConsentRuleError("not-given", "there is no consent to withdraw")
+            return withdraw_consent(
+                session=session,
+                subject=subject,
+                consent_id=latest.id,
+                now=now,
+                request_id=request_id,
+            )
+        decided = consents.decide(action, current, offer=offer, new_id=new_id(), now=now)
+        record = ConsentRecord(
+            id=decided.id,
+            subject=subject,
+            offer=offer.key,
+            sequence=1 if latest is None else latest.sequence + 1,
+            consumer=offer.consumer,
+            provider_service=offer.provider_service,
+            items_json=json.dumps(list(offer.items)),
+            purpose=offer.purpose,
+            status=decided.status.value,
+            created_at=now,
+            given_at=decided.given_at,
+            refused_at=decided.refused_at,
+        )
+        try:
+            repository.save_consent(session=session, record=record)
+            _audit(session, record, decided.status.value, now, request_id)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.info("consent decision raced another; deciding again (attempt %s)", attempt + 1)
+            continue
+        return record
+    raise RuntimeError("could not record the consent decision after 3 attempts")
+
+
+def withdraw_consent(
+    *,
+    session: Session,
+    subject: str,
+    consent_id: str,
+    now: datetime,
+    request_id: str | None = None,
+) -> ConsentRecord:
+    """Withdraw the citizen's given consent ``consent_id`` (final).
+
+    :class:`~portal.repository.RecordNotFound` for an unknown consent or someone else's;
+    :class:`~portal.domain.consents.ConsentRuleError` unless it is given. The change is made
+    only if the record is still given when written (a second withdrawal at the same moment
+    finds it withdrawn).
+    """
+    record = repository.find_consent(session=session, consent_id=consent_id)
+    if record is None or record.subject != subject:
+        raise repository.RecordNotFound(consent_id)
+    withdrawn = consents.withdraw(as_consent(record), now=now)
+    if not repository.mark_withdrawn(session=session, consent_id=record.id, at=now):
+        session.rollback()
+        raise consents.ConsentRuleError("already-withdrawn", "the consent was withdrawn already")
+    session.refresh(record)
+    _audit(session, record, withdrawn.status.value, now, request_id)
+    session.commit()
+    return record
+
+
+def my_consents(*, session: Session, subject: str) -> list[ConsentRecord]:
+    """The citizen's consent records: each offer's current one first, then older ones."""
+    return list(repository.list_consents(session=session, subject=subject))
+
+
+def consent_for_exchange(*, session: Session, consent_id: str) -> ConsentRecord:
+    """A consent as the exchange's consents service shows it to a provider that checks it;
+    :class:`~portal.repository.RecordNotFound` when there is none."""
+    return repository.get_consent(session=session, consent_id=consent_id)
+
+
+# -- reading from other agencies -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailsOutcome:
+    """What fetching the citizen's details gave: the details, or why not."""
+
+    case_id: str
+    consent: ConsentRecord | None
+    details: providers.BasicFour | None = None
+    failure: providers.ExchangeFailed | None = None
+
+
+def fetch_my_details(
+    *, session: Session, exchange: providers.Exchange, subject: str, case_id: str
+) -> DetailsOutcome:
+    """Ask Sakuragi City's register for the citizen's basic four, on their latest consent.
+
+    Without any consent decision nothing is asked. A withdrawn or refused consent is sent as
+    it is: the register decides, refuses, and records the refusal in the citizen's data-usage
+    record, which is what the citizen is then shown.
+    """
+    latest = repository.find_latest_consent(
+        session=session, subject=subject, offer=consents.BASIC_FOUR.key
+    )
+    if latest is None:
+        return DetailsOutcome(case_id, None, failure=providers.ExchangeFailed(Reason.NO_CONSENT))
+    try:
+        details = providers.read_basic_four(
+            exchange,
+            subject=subject,
+            consent_id=latest.id,
+            case_id=case_id,
+            purpose=consents.BASIC_FOUR.purpose,
+        )
+    except providers.ExchangeFailed as failure:
+        log.warning(
+            "details not released",
+            extra={
+                "case_id": case_id,
+                "consent_id": latest.id,
+                "reason": failure.reason.value,
+                "code": failure.code,
+                "x_road_id": failure.x_road_id,
+            },
+        )
+        return DetailsOutcome(case_id, latest, failure=failure)
+    log.info("details fetched", extra={"case_id": case_id, "consent_id": latest.id})
+    return DetailsOutcome(case_id, latest, details=details)
+
+
+@dataclass(frozen=True)
+class UsageOutcome:
+    """The register's data-usage record about the citizen and whether its chain holds."""
+
+    case_id: str
+    records: list[Any] = field(default_factory=list)
+    head: Any = None
+    verdict: usage.ChainVerdict | None = None
+    failure: providers.ExchangeFailed | None = None
+
+
+def fetch_data_usage(*, exchange: providers.Exchange, subject: str, case_id: str) -> UsageOutcome:
+    """Ask the register who used the citizen's data, and re-check its hash chain."""
+    try:
+        answer = providers.read_data_usage(exchange, subject=subject, case_id=case_id)
+    except providers.ExchangeFailed as failure:
+        log.warning(
+            "data-usage record not available",
+            extra={
+                "case_id": case_id,
+                "reason": failure.reason.value,
+                "code": failure.code,
+                "x_road_id": failure.x_road_id,
+            },
+        )
+        return UsageOutcome(case_id, failure=failure)
+    verdict = usage.verify_chain(answer.records, answer.head)
+    if not verdict.intact:
+        log.warning(
+            "data-usage chain broken",
+            extra={
+                "case_id": case_id,
+                "problem": verdict.problem.value if verdict.problem else None,
+                "at": verdict.broken_at,
+            },
+        )
+    return UsageOutcome(case_id, records=answer.records, head=answer.head, verdict=verdict)

@@ -76,3 +76,15 @@ def test_without_a_registration_the_account_page_explains(service_app: ServiceAp
     client.set_cookie("kit_lang", "en")
     response = client.get("/auth/login?next=/account")
     check_page(response, status=503, lang="en", h1="Sign-in is unavailable")
+
+
+def test_the_account_page_links_to_the_citizens_data(
+    client: FlaskClient, fake_idp: FakeProvider
+) -> None:
+    page = check_page(fake_idp.sign_in(client, "/account"), lang="en")
+    links = {a.get_text(strip=True): a["href"] for a in page.select(".kit-your-data a")}
+    assert links == {
+        "Your consents": "/consents",
+        "Your details from the resident register": "/my-details",
+        "Who used my data": "/data-usage",
+    }

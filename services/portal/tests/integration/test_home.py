@@ -77,3 +77,13 @@ def test_the_language_switch_round_trip(app: Flask) -> None:
     assert back["lang"] == "ja"
     client.get(back["href"])
     check_page(client.get("/"), lang="ja")
+
+
+def test_the_home_page_links_to_the_citizens_data(app: Flask) -> None:
+    page = check_page(app.test_client().get("/"))
+    links = {a.get_text(strip=True): a["href"] for a in page.select(".kit-your-data a")}
+    assert links == {
+        "同意の管理": "/consents",
+        "住民基本台帳の本人情報": "/my-details",
+        "わたしのデータの利用記録": "/data-usage",
+    }

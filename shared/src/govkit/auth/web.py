@@ -15,14 +15,17 @@
 * the provider's origin in the CSP ``form-action`` (the sign-out form ends there).
 
 Views use :func:`login_required` (or a blueprint :func:`citizen_access` rule) and
-:func:`current_citizen`. Failures at the callback are plain-language pages, never a 500; an
-unreachable provider gives a 503 page "sign-in is unavailable". Nothing secret is logged.
+:func:`current_citizen`; its ``exchange_id`` is the citizen's exchange pseudonym when the
+provider released the ``exchange_id`` claim (to the kit's own services only). Failures at the
+callback are plain-language pages, never a 500; an unreachable provider gives a 503 page
+"sign-in is unavailable". Nothing secret is logged.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 import secrets
 import threading
 import time
@@ -89,6 +92,9 @@ NAME_CLAIMS = {
     "name_kana": "name#ja-Kana-JP",
     "name_latin": "name#ja-Latn-JP",
 }
+#: The citizen's exchange pseudonym (``X-Road-UserId``), a claim the provider releases to the
+#: kit's own services: kept from the ID token (else userinfo) when it is there.
+EXCHANGE_ID_CLAIM = "exchange_id"
 #: Errors that only mean "not signed in at the provider" for a silent (prompt=none) check.
 SILENT_ERRORS = frozenset(
     {"login_required", "interaction_required", "consent_required", "account_selection_required"}
@@ -115,6 +121,8 @@ class Citizen:
     given_name: str | None = None
     name_kana: str | None = None
     name_latin: str | None = None
+    #: The exchange pseudonym (the ``exchange_id`` claim), or ``None`` if none was released.
+    exchange_id: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -207,9 +215,18 @@ def _citizen_from(data: dict[str, Any]) -> Citizen | None:
             amr=tuple(str(m) for m in data.get("amr") or ()),
             auth_time=datetime.fromtimestamp(int(data["auth_time"]), UTC),
             **{key: names.get(key) for key in NAME_CLAIMS if isinstance(names.get(key), str)},
+            exchange_id=_exchange_id(data.get(EXCHANGE_ID_CLAIM)),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError):
         return None
+
+
+_EXCHANGE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+def _exchange_id(value: Any) -> str | None:
+    """The pseudonym if it can be one (it becomes a header): 1 to 128 visible ASCII characters."""
+    return value if isinstance(value, str) and _EXCHANGE_ID.fullmatch(value) else None
 
 
 def _still_valid(rp: RelyingParty, data: dict[str, Any], citizen: Citizen, now: float) -> bool:
@@ -488,7 +505,7 @@ def callback() -> ResponseReturnValue:
         return _failed(f"id_token_{exc.reason}", next_url)
 
     now = time.time()
-    session[SESSION_KEY] = {
+    signed_in: dict[str, Any] = {
         "sub": claims.sub,
         "sid": claims.sid,
         "acr": claims.acr,
@@ -503,6 +520,12 @@ def callback() -> ResponseReturnValue:
         "signed_in_at": now,
         "seen_at": now,
     }
+    exchange_id = _exchange_id(claims.claims.get(EXCHANGE_ID_CLAIM)) or _exchange_id(
+        userinfo.get(EXCHANGE_ID_CLAIM)
+    )
+    if exchange_id is not None:
+        signed_in[EXCHANGE_ID_CLAIM] = exchange_id
+    session[SESSION_KEY] = signed_in
     g.pop("auth_citizen", None)
     log.info("signed in", extra={"acr": claims.acr})
     return redirect(flow.next_url, 303)

@@ -47,7 +47,8 @@ AUTH = auth_tables(DemoModel)
 
 PAGE = """{% extends "govkit/layout.html" %}
 {% block content %}<h1 class="govuk-heading-l">{{ page_title }}</h1>
-<p class="govuk-body" id="who">{{ who }}</p>{% endblock %}"""
+<p class="govuk-body" id="who">{{ who }}</p>
+<p class="govuk-body" id="exchange-id">{{ exchange_id }}</p>{% endblock %}"""
 
 
 def make_app(tmp_path: Path, fake: FakeProvider, **values: Any) -> Flask:
@@ -80,7 +81,10 @@ def make_app(tmp_path: Path, fake: FakeProvider, **values: Any) -> Flask:
     def page(title: str) -> str:
         citizen = current_citizen()
         return render_template_string(
-            PAGE, page_title=title, who=citizen.display_name if citizen else "nobody"
+            PAGE,
+            page_title=title,
+            who=citizen.display_name if citizen else "nobody",
+            exchange_id=(citizen.exchange_id if citizen else None) or "none",
         )
 
     @pages.get("/")
@@ -246,6 +250,46 @@ def test_a_full_sign_in(client: FlaskClient, fake: FakeProvider) -> None:
     assert form["grant_type"] == "authorization_code"
     assert form["client_assertion_type"].endswith(":jwt-bearer")
     assert len(form["code_verifier"]) >= 43
+
+
+XID = "Qm9vdHN0cmFwLXBzZXVkb255bS1mb3ItdGVzdHMtMDE"
+
+
+def test_no_exchange_identity_unless_the_provider_releases_one(
+    client: FlaskClient, fake: FakeProvider
+) -> None:
+    page = check_page(signed_in(client, fake), h1="Account")
+    assert page.select_one("#exchange-id").get_text() == "none"
+
+
+def test_the_exchange_identity_is_kept_from_the_id_token(
+    client: FlaskClient, fake: FakeProvider
+) -> None:
+    fake.tamper = lambda claims, _header: claims.update(exchange_id=XID)
+    fake.userinfo_override = {"exchange_id": "from-userinfo"}
+    page = check_page(signed_in(client, fake), h1="Account")
+    assert page.select_one("#exchange-id").get_text() == XID
+    with client.session_transaction() as session:
+        assert session[SESSION_KEY]["exchange_id"] == XID
+
+
+def test_the_exchange_identity_may_come_from_userinfo(
+    client: FlaskClient, fake: FakeProvider
+) -> None:
+    fake.userinfo_override = {"exchange_id": XID}
+    page = check_page(signed_in(client, fake), h1="Account")
+    assert page.select_one("#exchange-id").get_text() == XID
+
+
+@pytest.mark.parametrize("junk", ["", "two words", "x" * 129, "名前", 42, ["a"]])
+def test_an_exchange_identity_that_cannot_be_one_is_not_kept(
+    client: FlaskClient, fake: FakeProvider, junk: object
+) -> None:
+    fake.tamper = lambda claims, _header: claims.update(exchange_id=junk)
+    page = check_page(signed_in(client, fake), h1="Account")
+    assert page.select_one("#exchange-id").get_text() == "none"
+    with client.session_transaction() as session:
+        assert "exchange_id" not in session[SESSION_KEY]
 
 
 def test_the_navigation_offers_sign_in_to_strangers(client: FlaskClient) -> None:

@@ -1,0 +1,449 @@
+"""Words and values for the pages about the citizen's data (consents, details, data usage):
+every label, message and date format is decided here, templates only display them.
+
+Text is English and goes through the catalogue (Japanese by default). Dates are shown in Japan
+time: ``2026年5月20日 14:03`` in Japanese, ``20 May 2026, 14:03`` in English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from govkit.clock import JST
+from govkit.i18n import current_language
+from portal.domain import consents, usage
+from portal.domain.consents import BASIC_FOUR, Action, ConsentStatus
+from portal.providers import DATA_USAGE_PURPOSE, ExchangeFailed, Reason
+
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _japan(moment: datetime | date) -> date | datetime:
+    if isinstance(moment, datetime):
+        return moment.astimezone(JST)
+    return moment
+
+
+def format_day(moment: datetime | date, language: str | None = None) -> str:
+    """``2026年5月20日`` / ``20 May 2026`` (an instant's day in Japan)."""
+    day = _japan(moment)
+    if (language or current_language()) == "ja":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def format_instant(moment: datetime, language: str | None = None) -> str:
+    """``2026年5月20日 14:03`` / ``20 May 2026, 14:03`` (Japan time)."""
+    local = moment.astimezone(JST)
+    separator = " " if (language or current_language()) == "ja" else ", "
+    return f"{format_day(local, language)}{separator}{local:%H:%M}"
+
+
+# -- labels ----------------------------------------------------------------------------------------
+
+ITEMS = {
+    "name": _l("Name"),
+    "name_kana": _l("Name in kana"),
+    "address": _l("Address"),
+    "birthdate": _l("Date of birth"),
+    "gender": _l("Sex"),
+}
+
+GENDERS = {"male": _l("Male"), "female": _l("Female")}
+
+SERVICES = {
+    "JP-KIT/GOV/LG-139998/residence/basic-four": _l(
+        "Resident register: name, address, date of birth and sex"
+    ),
+    "JP-KIT/GOV/LG-139998/residence/data-usage": _l("Resident register: who used your data"),
+    "JP-KIT/GOV/DA/portal/consents": _l("Madoguchi portal: your consents"),
+}
+
+#: Purposes the kit's services send, translated when shown (others are shown as sent).
+PURPOSES = {
+    BASIC_FOUR.purpose: _l("Show your details in your Madoguchi account"),
+    DATA_USAGE_PURPOSE: _l("Show you who used your data"),
+}
+
+#: Statutory articles, named in English (the Japanese catalogue gives the article itself).
+LAWS = {
+    "個人情報の保護に関する法律第76条": _l(
+        "Act on the Protection of Personal Information, Article 76"
+    ),
+    "個人情報の保護に関する法律第69条": _l(
+        "Act on the Protection of Personal Information, Article 69"
+    ),
+    "住民基本台帳法第30条の11": _l("Basic Resident Register Act, Article 30-11"),
+}
+
+REFUSALS = {
+    "consent-withdrawn": _l("the consent had been withdrawn"),
+    "consent-refused": _l("consent had been refused"),
+    "consent-not-found": _l("the consent could not be found"),
+    "consent-mismatch": _l("the consent did not cover this request"),
+    "consent-unverifiable": _l("the consent could not be checked"),
+    "missing-legal-basis": _l("no legal basis was given"),
+}
+
+OFFERS = {
+    BASIC_FOUR.key: _l(
+        "Let the Madoguchi portal (Digital Agency, JP-KIT/GOV/DA/portal) read your name, "
+        "address, date of birth and sex from Sakuragi City's resident register "
+        "(JP-KIT/GOV/LG-139998/residence/basic-four) to show them in your account"
+    ),
+}
+
+STATUSES = {
+    ConsentStatus.GIVEN: (_l("Given"), "govuk-tag--green"),
+    ConsentStatus.REFUSED: (_l("Refused"), "govuk-tag--grey"),
+    ConsentStatus.WITHDRAWN: (_l("Withdrawn"), "govuk-tag--red"),
+}
+
+ACTIONS = {
+    Action.GIVE: _l("Give consent"),
+    Action.REFUSE: _l("Refuse consent"),
+    Action.WITHDRAW: _l("Withdraw consent"),
+}
+
+
+def in_both(text: Any) -> dict[str, str]:
+    """A lazy string in Japanese and in English (for the JSON API)."""
+    out = {}
+    for language in ("ja", "en"):
+        with force_locale(language):
+            out[language] = str(text)
+    return out
+
+
+def purpose_text(purpose: Any) -> str:
+    if not isinstance(purpose, str):
+        return ""
+    known = PURPOSES.get(purpose)
+    return str(known) if known is not None else purpose
+
+
+def law_text(article: str) -> str:
+    known = LAWS.get(article)
+    if known is None:
+        return article
+    text = str(known)
+    return text if text == article else f"{text} ({article})"
+
+
+def service_text(service: Any) -> str:
+    if not isinstance(service, str):
+        return ""
+    known = SERVICES.get(service)
+    return str(known) if known is not None else service
+
+
+def item_text(item: Any) -> str:
+    known = ITEMS.get(item) if isinstance(item, str) else None
+    return str(known) if known is not None else str(item)
+
+
+# -- messages about a failed exchange -------------------------------------------------------------
+
+_UNREACHABLE = _l(
+    "The exchange could not reach Sakuragi City. Nothing was shared. Try again in a few minutes."
+)
+MESSAGES: dict[Reason, Any] = {
+    Reason.NOT_CONFIGURED: _l(
+        "This portal is not connected to the data exchange yet, so it cannot ask Sakuragi City "
+        "for anything. Nothing was shared."
+    ),
+    Reason.EXCHANGE_UNAVAILABLE: _UNREACHABLE,
+    Reason.EXCHANGE_TIMEOUT: _UNREACHABLE,
+    Reason.PROVIDER_UNREACHABLE: _UNREACHABLE,
+    Reason.PROVIDER_TIMEOUT: _l(
+        "Sakuragi City did not answer in time, so nothing can be shown. Try again in a few minutes."
+    ),
+    Reason.ACCESS_DENIED: _l(
+        "The exchange did not allow the portal to ask Sakuragi City for this. Nothing was shared."
+    ),
+    Reason.SERVICE_DISABLED: _l(
+        "Sakuragi City has switched this service off for the moment. Nothing was shared. Try "
+        "again later."
+    ),
+    Reason.UNKNOWN_SERVICE: _l(
+        "The exchange does not know this Sakuragi City service. Nothing was shared."
+    ),
+    Reason.EXCHANGE_FAULT: _l(
+        "The exchange had a problem passing the request on. Nothing was shared. Try again in a "
+        "few minutes."
+    ),
+    Reason.REQUEST_REFUSED: _l(
+        "The exchange refused the portal's request. Nothing was shared. Try again later."
+    ),
+    Reason.RESPONSE_TOO_LARGE: _l(
+        "Sakuragi City's answer was too large for the portal to read, so nothing can be shown."
+    ),
+    Reason.INVALID_RESPONSE: _l(
+        "Sakuragi City's answer could not be read, so nothing can be shown. Try again later."
+    ),
+    Reason.CONSENT_REFUSED: _l(
+        "Sakuragi City did not release your details because you refused your consent."
+    ),
+    Reason.CONSENT_WITHDRAWN: _l(
+        "Sakuragi City did not release your details because you withdrew your consent."
+    ),
+    Reason.CONSENT_NOT_FOUND: _l(
+        "Sakuragi City did not release your details because it could not find your consent."
+    ),
+    Reason.CONSENT_MISMATCH: _l(
+        "Sakuragi City did not release your details because your consent does not cover this "
+        "request."
+    ),
+    Reason.CONSENT_UNVERIFIABLE: _l(
+        "Sakuragi City could not check your consent with the portal, so it did not release "
+        "your details. Try again in a few minutes."
+    ),
+    Reason.UNKNOWN_RESIDENT: _l(
+        "Sakuragi City's resident register has no record of you, so there is nothing to show."
+    ),
+    Reason.MISSING_LEGAL_BASIS: _l(
+        "Sakuragi City refused the request because it did not say on what legal basis it "
+        "asked. Nothing was shared."
+    ),
+    Reason.PROVIDER_REFUSED: _l("Sakuragi City refused the portal's request. Nothing was shared."),
+    Reason.PROVIDER_FAILED: _l(
+        "Sakuragi City's resident register could not answer because of a problem on its side. "
+        "Try again later."
+    ),
+    Reason.NO_CONSENT: _l(
+        "You have not given your consent for the portal to read your details from the "
+        "resident register, so it did not ask."
+    ),
+}
+
+#: Reasons that are expected answers (the citizen's own decisions or records), not trouble.
+EXPECTED = frozenset(
+    {
+        Reason.CONSENT_REFUSED,
+        Reason.CONSENT_WITHDRAWN,
+        Reason.CONSENT_NOT_FOUND,
+        Reason.CONSENT_MISMATCH,
+        Reason.UNKNOWN_RESIDENT,
+        Reason.NO_CONSENT,
+    }
+)
+
+
+def failure_message(failure: ExchangeFailed, consent: consents.Consent | None = None) -> str:
+    """What to tell the citizen; consent refusals say when, from the register's answer or
+    the portal's own record of the consent."""
+    reason = failure.reason
+    if reason is Reason.CONSENT_WITHDRAWN:
+        when = failure.withdrawn_at or (consent.withdrawn_at if consent else None)
+        if when is not None:
+            return _(
+                "Sakuragi City did not release your details because you withdrew your consent "
+                "on %(date)s.",
+                date=format_day(when),
+            )
+    if reason is Reason.CONSENT_REFUSED:
+        when = failure.refused_at or (consent.refused_at if consent else None)
+        if when is not None:
+            return _(
+                "Sakuragi City did not release your details because you refused your consent "
+                "on %(date)s.",
+                date=format_day(when),
+            )
+    if reason is Reason.CONSENT_NOT_FOUND and consent is not None:
+        return _(
+            "Sakuragi City did not release your details because it could not find your consent "
+            "%(consent)s.",
+            consent=consent.id,
+        )
+    return str(MESSAGES[reason])
+
+
+def failure_status(failure: ExchangeFailed) -> int:
+    """The HTTP status of a page or API answer that reports ``failure``."""
+    reason = failure.reason
+    if reason in EXPECTED:
+        return 200
+    if reason in (Reason.NOT_CONFIGURED, Reason.EXCHANGE_UNAVAILABLE, Reason.SERVICE_DISABLED):
+        return 503
+    if reason in (Reason.EXCHANGE_TIMEOUT, Reason.PROVIDER_TIMEOUT):
+        return 504
+    return 502
+
+
+# -- consents --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentCard:
+    """One consent record, ready for the "Your consents" page."""
+
+    id: str
+    offer_text: str
+    status_text: str
+    status_class: str
+    current: bool
+    rows: list[dict[str, Any]]
+    actions: list[tuple[str, str, str]]  # (label, url, button classes)
+
+
+def consent_card(consent: consents.Consent, *, current: bool) -> ConsentCard:
+    status_text, status_class = STATUSES[consent.status]
+    rows: list[dict[str, Any]] = [
+        {"key": {"text": _("Consent number")}, "value": {"text": consent.id}},
+    ]
+    for label, moment in (
+        (_("Given on"), consent.given_at),
+        (_("Refused on"), consent.refused_at),
+        (_("Withdrawn on"), consent.withdrawn_at),
+    ):
+        if moment is not None:
+            rows.append({"key": {"text": label}, "value": {"text": format_instant(moment)}})
+    actions = []
+    if current:
+        for action in consents.available_actions(consent):
+            actions.append(_action(action, consent.offer, consent.id))
+    return ConsentCard(
+        id=consent.id,
+        offer_text=str(OFFERS.get(consent.offer, consent.offer)),
+        status_text=str(status_text),
+        status_class=status_class,
+        current=current,
+        rows=rows,
+        actions=actions,
+    )
+
+
+def _action(action: Action, offer: str, consent_id: str | None) -> tuple[str, str, str]:
+    if action is Action.WITHDRAW:
+        url = url_for("portal.consent_withdraw_confirm", consent_id=consent_id)
+        classes = "govuk-button--warning"
+    else:
+        url = url_for("portal.consent_decide_confirm", offer_key=offer, action=action.value)
+        classes = "" if action is Action.GIVE else "govuk-button--secondary"
+    return (str(ACTIONS[action]), url, classes)
+
+
+def undecided_actions(offer: str) -> list[tuple[str, str, str]]:
+    return [_action(action, offer, None) for action in consents.available_actions(None)]
+
+
+# -- the citizen's details ------------------------------------------------------------------------
+
+
+def details_rows(details: Any) -> list[dict[str, Any]]:
+    """GOV.UK summary-list rows of the basic four."""
+    from govkit.certificates.wareki import both
+
+    name = details.name + (f"（{details.name_kana}）" if details.name_kana else "")
+    rows = [{"key": {"text": _("Name")}, "value": {"text": name}}]
+    rows.append({"key": {"text": _("Address")}, "value": {"text": details.address}})
+    if details.birthdate is not None:
+        day = details.birthdate
+        born = both(day) if current_language() == "ja" else format_day(day)
+        rows.append({"key": {"text": _("Date of birth")}, "value": {"text": born}})
+    if details.gender is not None:
+        sex = GENDERS.get(details.gender)
+        rows.append(
+            {"key": {"text": _("Sex")}, "value": {"text": str(sex) if sex else details.gender}}
+        )
+    if details.as_of is not None:
+        rows.append({"key": {"text": _("As of")}, "value": {"text": format_day(details.as_of)}})
+    return rows
+
+
+# -- who used my data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    seq: Any
+    when: str
+    agency: str
+    agency_member: str
+    service: str
+    items: list[str]
+    purpose: str
+    basis_kind: str  # consent | law | other
+    basis_text: str
+    consent_id: str | None
+    consent_url: str | None
+    served: bool
+    outcome: str
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def usage_row(record: Any) -> UsageRow:
+    """One record of the register's data-usage log as a table row (whatever its shape)."""
+    data: Mapping[str, Any] = record if isinstance(record, Mapping) else {}
+    client = data.get("client") if isinstance(data.get("client"), str) else ""
+    agency = usage.agency_of(client)
+    at = _instant(data.get("at"))
+    basis = usage.legal_basis(data.get("legal_basis"))
+    consent_id = basis.value if basis.kind == "consent" else None
+    if basis.kind == "consent":
+        basis_text = _("Your consent %(consent)s", consent=basis.value)
+    elif basis.kind == "law":
+        basis_text = law_text(basis.value)
+    else:
+        basis_text = basis.value or _("Not given")
+    served = data.get("outcome") == "served"
+    if served:
+        outcome = _("Served")
+    else:
+        refusal = data.get("refusal")
+        why = REFUSALS.get(refusal) if isinstance(refusal, str) else None
+        reason = str(why) if why is not None else (str(refusal) if refusal else "")
+        outcome = _("Refused: %(reason)s", reason=reason) if reason else _("Refused")
+    items = data.get("items") if isinstance(data.get("items"), list) else []
+    return UsageRow(
+        seq=data.get("seq"),
+        when=format_instant(at) if at is not None else str(data.get("at", "")),
+        agency=agency.name(current_language()),
+        agency_member=agency.member,
+        service=service_text(data.get("service")),
+        items=[item_text(item) for item in items],
+        purpose=purpose_text(data.get("purpose")),
+        basis_kind=basis.kind,
+        basis_text=basis_text,
+        consent_id=consent_id,
+        consent_url=url_for("portal.consents", _anchor=consent_id) if consent_id else None,
+        served=served,
+        outcome=outcome,
+    )
+
+
+def chain_summary(verdict: usage.ChainVerdict) -> str:
+    if verdict.intact:
+        if verdict.records == 0:
+            return _("No records yet: no agency has used your data through the exchange.")
+        return ngettext(
+            "%(num)d record, the chain is intact.",
+            "%(num)d records, the chain is intact.",
+            verdict.records,
+        )
+    return _(
+        "Warning: these records have been changed. The chain breaks at record %(position)s of "
+        "%(num)s, so they cannot be trusted. Tell Sakuragi City.",
+        position=verdict.broken_at or "?",
+        num=verdict.records,
+    )
