@@ -22,6 +22,9 @@ __version__ = "0.1.0"
 def create_app(settings: IdpSettings | None = None) -> Flask:
     """Build the idp app; settings come from the environment unless given."""
     settings = settings or IdpSettings.from_env()
+    from idp.provider import check_pseudonym_key
+
+    check_pseudonym_key(settings)  # before anything opens a connection
     app = new_app(
         __name__,
         settings,

@@ -13,7 +13,8 @@ its defaults are loose (see ../shared/reference/identity.md §7):
   ``exp`` (at most 5 minutes apart) and a single-use ``jti`` are required, and only the
   asymmetric algorithm the client registered is accepted (never ``none`` or HS*);
 * the ID token is signed with the one current key (``kid`` in the header) and carries
-  ``sid`` and a pairwise ``sub``.
+  ``sid`` and a pairwise ``sub`` (and, for the kit's own services, ``exchange_id``: see
+  :meth:`Provider.exchange_id <idp.provider.Provider.exchange_id>`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from idp.clients import RegisteredClient
 from idp.domain.registration import ASSERTION_ALGS, AUTH_METHODS
 from idp.hashing import new_token, token_hash
 from idp.jwt import epoch, half_hash, sign
-from idp.models import AuthorizationCode, Token
+from idp.models import AuthorizationCode, Citizen, Token
 from idp.provider import Provider
 
 ASSERTION_LEEWAY = 30
@@ -378,7 +379,16 @@ class KitOpenIDCode(OpenIDCode):
             claims["nonce"] = code.row.nonce
         if user.signature is not None:
             claims["jpki_signature"] = user.signature
+        exchange_id = self._exchange_id(client, user.citizen_id)
+        if exchange_id is not None:
+            claims["exchange_id"] = exchange_id
         return sign(self.provider.keys, alg, claims)
+
+    def _exchange_id(self, client: RegisteredClient, citizen_id: str) -> str | None:
+        if not client.first_party:
+            return None  # no lookup for clients that never receive it
+        citizen = get_session().get(Citizen, citizen_id) if citizen_id else None
+        return self.provider.exchange_id(client, citizen.persona) if citizen else None
 
 
 # -- endpoints ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import requests
 from flask import Flask, current_app
 
 from govkit.db import Database
+from govkit.exchange import exchange_pseudonym
 from govkit.http import kit_session
 from idp.clients import ClientDirectory, RegisteredClient
 from idp.domain.claims import pairwise_subject
@@ -38,6 +39,20 @@ class Provider:
         """The citizen's ``sub`` at this client's sector: stable, and unlinkable across sectors."""
         return pairwise_subject(client.sector_identifier, citizen_id, self.pairwise_salt)
 
+    def exchange_id(self, client: RegisteredClient, persona: str) -> str | None:
+        """The citizen's exchange pseudonym (claim ``exchange_id``, the ``X-Road-UserId`` of
+        the calls a kit service makes for them), or ``None``.
+
+        Only the kit's own services (``first_party`` clients, registered with the kit's
+        registration token by `make up`) receive it, and only when the pseudonym key is
+        configured (``KIT_EXCHANGE_PSEUDONYM_KEY``). It is the same for every kit service and
+        every sign-in: the resident register files the citizen's data uses under it.
+        """
+        key = self.settings.exchange_pseudonym_key
+        if not client.first_party or key is None or not key.get_secret_value():
+            return None
+        return exchange_pseudonym(key.get_secret_value(), persona)
+
 
 def read_or_create_salt(folder: Path) -> bytes:
     """The pairwise-subject salt: made once, never changed (changing it changes every ``sub``)."""
@@ -51,6 +66,19 @@ def read_or_create_salt(folder: Path) -> bytes:
     with os.fdopen(fd, "w") as handle:
         handle.write(value.hex())
     return value
+
+
+def check_pseudonym_key(settings: IdpSettings) -> None:
+    """Refuse to start with a pseudonym key the pseudonym function would reject at the first
+    token request (``ValueError`` naming the variable)."""
+    key = settings.exchange_pseudonym_key
+    if key is None or not key.get_secret_value():
+        return
+    try:
+        exchange_pseudonym(key.get_secret_value(), "check")
+    except ValueError as exc:
+        names = " or ".join(settings.env_names("exchange_pseudonym_key"))
+        raise ValueError(f"{names}: {exc}") from None
 
 
 def install(app: Flask, settings: IdpSettings, database: Database) -> Provider:

@@ -49,6 +49,7 @@ CLAIMS = (
     "birthdate",
     "gender",
     "my_number",
+    "exchange_id",
     "acr",
     "amr",
     "auth_time",
@@ -195,7 +196,8 @@ def _bearer() -> str | None:
 
 @bp.route("/userinfo", methods=["GET", "POST"])
 def userinfo() -> Response:
-    """Claims for the scopes the token carries; the My Number only with a statutory basis."""
+    """Claims for the scopes the token carries; the My Number only with a statutory basis;
+    the exchange pseudonym (``exchange_id``) for the kit's own services."""
     challenge = 'Bearer realm="madoguchi-id"'
     access_token = _bearer()
     if access_token is None:
@@ -235,6 +237,9 @@ def userinfo() -> Response:
         )
     claims = {"sub": p.subject(client, citizen.id)}
     claims.update(released_claims(_person(citizen), scopes, statutory_basis=client.statutory_basis))
+    exchange_id = p.exchange_id(client, citizen.persona)
+    if exchange_id is not None:
+        claims["exchange_id"] = exchange_id
     if "my_number" in claims:
         audit.record(
             session,
