@@ -1,4 +1,8 @@
-"""Madoguchi residence: Sakuragi City's resident register and the residence certificate journey."""
+"""Madoguchi residence: Sakuragi City's resident register and the residence certificate journey.
+
+The register answers other agencies on the exchange (``residence.api``: the basic four and
+each resident's data-usage log); the certificate journey (``residence.web``) is to come.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +36,15 @@ def create_app(settings: ResidenceSettings | None = None) -> Flask:
         version=__version__,
     )
     from govkit.auth import init_auth
+    from residence import api
+    from residence.api.views import CONSENTS_EXTENSION
     from residence.models import AUTH
+    from residence.providers import ExchangeConsents
     from residence.web import bp as web_bp
 
     init_auth(app, settings, sector=SECTOR, client_name=CLIENT_NAME, model=AUTH)
+    # One exchange client per app, built on the first consent check (tests replace the checker).
+    app.extensions[CONSENTS_EXTENSION] = ExchangeConsents.from_settings(settings)
     register_blueprint(app, web_bp, access=PUBLIC)
+    register_blueprint(app, api.bp, access=api.EXCHANGE_PROVIDER)
     return app

@@ -1,0 +1,30 @@
+"""The register's agency API: the services it provides on the exchange.
+
+Reached through the city's security server, which has already authenticated the calling
+agency, checked its signature and its access rights per service and path, and logged the
+message; what arrives carries the ``X-Road-*`` headers it vouched for. The blueprint itself
+is open (:data:`EXCHANGE_PROVIDER`): each view reads the caller from those headers and
+refuses a request that did not come through the exchange. Errors are problem+json.
+
+* ``GET /exchange/basic-four/residents/<exchange_id>`` — the basic four (service
+  ``JP-KIT/GOV/LG-139998/residence/basic-four``);
+* ``GET /exchange/data-usage/residents/<exchange_id>/events`` — the resident's data-usage log
+  (service ``…/residence/data-usage``);
+* ``GET /exchange/openapi.json`` — both, described for the ``getOpenAPI`` metaservice.
+"""
+
+from flask import Blueprint
+
+from govkit.access import AccessRule
+
+
+def _through_the_exchange() -> None:
+    return None  # the security server in front is the gate; views read its headers
+
+
+#: The rule of the exchange endpoints: no session, no CSRF, problem+json errors.
+EXCHANGE_PROVIDER = AccessRule("exchange-provider", _through_the_exchange, api=True)
+
+bp = Blueprint("exchange", __name__, url_prefix="/exchange")
+
+from residence.api import views  # noqa: E402, F401 - registers the routes
