@@ -100,6 +100,12 @@ _PAYLOAD_KEYS["response"] = _PAYLOAD_KEYS["request"] | {"request_hash"}
 _COORDINATE = 32
 # Enough for a chain of a few P-256 certificates; anything larger is not ours.
 _MAX_TOKEN = 64 * 1024
+# Peers sign every message with the same certificate chain: its parsed form and a successful
+# path check are kept (the check again only once ``now`` leaves the chain's validity window).
+# Revocation is by global configuration (trusted fingerprints), checked on every message.
+_CACHE_SIZE = 64
+_HEADERS: dict[str, list[x509.Certificate]] = {}
+_PATHS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[datetime, datetime]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,31 +341,51 @@ def _parse(token: str, fail: _Fail) -> tuple[dict[str, Any], list[x509.Certifica
     if len(pieces) != 3:
         raise fail("MalformedSignature", "The signature is not a compact JWS")
     try:
-        header = json.loads(_unb64url(pieces[0]))
         payload = json.loads(_unb64url(pieces[1]))
         signature = _unb64url(pieces[2])
     except (ValueError, binascii.Error, UnicodeError) as exc:
         raise fail("MalformedSignature", "The signature is not a compact JWS") from exc
-    if not isinstance(header, dict) or not isinstance(payload, dict):
+    if not isinstance(payload, dict):
         raise fail("MalformedSignature", "The signature's header or payload is not an object")
-    if header.get("alg") != ALGORITHM:
-        raise fail("MalformedSignature", f"The signature algorithm must be {ALGORITHM}")
-    if set(header) != _HEADER_KEYS or header["typ"] != TYP:
-        raise fail("MalformedSignature", "The signature's header is not an exchange signature")
     if len(signature) != 2 * _COORDINATE:
         raise fail("MalformedSignature", "The signature value has the wrong length")
-    x5c = header["x5c"]
-    if not isinstance(x5c, list) or not x5c or not all(isinstance(c, str) for c in x5c):
-        raise fail("MalformedSignature", "The signature carries no certificate chain")
-    try:
-        chain = [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c]
-    except (ValueError, binascii.Error) as exc:
-        raise fail("MalformedSignature", "The signature's certificate chain is unreadable") from exc
+    chain = _HEADERS.get(pieces[0])
+    if chain is None:
+        chain = _parse_header(pieces[0], fail)
+        _remember(_HEADERS, pieces[0], chain)
     kind = payload.get("kind")
     if kind not in _KINDS or set(payload) != _PAYLOAD_KEYS[kind] or not _payload_ok(payload):
         raise fail("MalformedSignature", "The signature's payload is not an exchange signature")
     signing_input = f"{pieces[0]}.{pieces[1]}".encode("ascii")
     return payload, chain, signing_input, signature
+
+
+def _parse_header(encoded: str, fail: _Fail) -> list[x509.Certificate]:
+    """The protected header's certificate chain (the header itself checked)."""
+    try:
+        header = json.loads(_unb64url(encoded))
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise fail("MalformedSignature", "The signature is not a compact JWS") from exc
+    if not isinstance(header, dict):
+        raise fail("MalformedSignature", "The signature's header or payload is not an object")
+    if header.get("alg") != ALGORITHM:
+        raise fail("MalformedSignature", f"The signature algorithm must be {ALGORITHM}")
+    if set(header) != _HEADER_KEYS or header["typ"] != TYP:
+        raise fail("MalformedSignature", "The signature's header is not an exchange signature")
+    x5c = header["x5c"]
+    if not isinstance(x5c, list) or not x5c or not all(isinstance(c, str) for c in x5c):
+        raise fail("MalformedSignature", "The signature carries no certificate chain")
+    try:
+        return [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c]
+    except (ValueError, binascii.Error) as exc:
+        raise fail("MalformedSignature", "The signature's certificate chain is unreadable") from exc
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep ``value`` in a small cache (cleared when full: a server talks to few peers)."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
 
 
 def _payload_ok(payload: dict[str, Any]) -> bool:
@@ -392,6 +418,10 @@ def _parse_ts(text: str, fail: _Fail) -> datetime:
 def _check_path(
     chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate], now: datetime, fail: _Fail
 ) -> None:
+    key = (tuple(fingerprint(c) for c in chain), tuple(fingerprint(r) for r in roots))
+    window = _PATHS.get(key)
+    if window is not None and window[0] <= now <= window[1]:
+        return  # this exact chain led to these roots and is still within every validity
     try:
         verify_chain(chain, roots, now)
     except ChainError as exc:
@@ -402,3 +432,12 @@ def _check_path(
         usage = None
     if usage is None or not (usage.digital_signature and usage.content_commitment):
         raise fail("InvalidCertPath", "The certificate is not a message-signing certificate")
+    certificates = [*chain, *roots]
+    _remember(
+        _PATHS,
+        key,
+        (
+            max(c.not_valid_before_utc for c in certificates),
+            min(c.not_valid_after_utc for c in certificates),
+        ),
+    )
