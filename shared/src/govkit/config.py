@@ -182,6 +182,13 @@ class ServiceSettings(BaseModel):
             ClientRef.parse(value)  # ValueError names what is wrong
         return value
 
+    @field_validator("exchange_pseudonym_key")
+    @classmethod
+    def _pseudonym_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < 16:
+            raise ValueError("must be at least 16 bytes (make up generates one)")
+        return value
+
     @field_validator("internal_routes")
     @classmethod
     def _routes(cls, value: str) -> str:

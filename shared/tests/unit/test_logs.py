@@ -33,6 +33,11 @@ def test_ordinary_numbers_survive() -> None:
     )
 
 
+def test_words_after_basic_are_not_credentials() -> None:
+    assert redact_text("basic four call served") == "basic four call served"
+    assert redact_text("Authorization: Basic dXNlcjpwYXNz") == "Authorization: Basic [redacted]"
+
+
 def test_sensitive_keys_are_redacted_recursively() -> None:
     value = redact_value(
         "payload",

@@ -32,6 +32,8 @@ from govkit.exchange.messages import (
 __all__ = ["IncomingCall", "InvalidCall"]
 
 _MAX_TEXT = 500
+#: The longest X-Road-Id, X-Road-UserId or X-Road-Issue a provider takes (X-Road's columns).
+MAX_ID = 255
 
 
 class InvalidCall(ValueError):
@@ -75,12 +77,19 @@ class IncomingCall:
             raise InvalidCall(X_ROAD_CLIENT, str(exc)) from None
         return cls(
             client=client,
-            x_road_id=headers.get(X_ROAD_ID) or None,
-            user_id=headers.get(X_ROAD_USER_ID) or None,
-            issue=headers.get(X_ROAD_ISSUE) or None,
+            x_road_id=_identifier(headers, X_ROAD_ID),
+            user_id=_identifier(headers, X_ROAD_USER_ID),
+            issue=_identifier(headers, X_ROAD_ISSUE),
             legal_basis=_legal_basis(headers.get(LEGAL_BASIS_HEADER)),
             purpose=_decoded(headers.get(PURPOSE_HEADER), PURPOSE_HEADER),
         )
+
+
+def _identifier(headers: Mapping[str, str], header: str) -> str | None:
+    value = headers.get(header) or None
+    if value is not None and len(value) > MAX_ID:
+        raise InvalidCall(header, f"longer than {MAX_ID} characters")
+    return value
 
 
 def _decoded(value: str | None, header: str) -> str | None:

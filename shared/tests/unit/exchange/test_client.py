@@ -351,3 +351,13 @@ def test_settings_refuse_a_malformed_exchange_client() -> None:
 
     with pytest.raises(ValidationError, match="exchange_client"):
         ServiceSettings(environment="development", exchange_client="JP-KIT/GOV/DA")
+
+
+def test_settings_refuse_a_short_pseudonym_key() -> None:
+    from pydantic import ValidationError
+
+    from govkit.config import ServiceSettings
+
+    with pytest.raises(ValidationError, match="at least 16 bytes"):
+        ServiceSettings(environment="development", exchange_pseudonym_key="short")
+    assert ServiceSettings(environment="development", exchange_pseudonym_key="k" * 16)

@@ -86,3 +86,11 @@ def test_the_pseudonym_is_stable_keyed_and_never_the_input() -> None:
         exchange_pseudonym("short", "H1-1")
     with pytest.raises(ValueError, match="may not be empty"):
         exchange_pseudonym(key, "")
+
+
+@pytest.mark.parametrize("header", ["X-Road-Id", "X-Road-UserId", "X-Road-Issue"])
+def test_overlong_identifiers_are_named(header: str) -> None:
+    with pytest.raises(InvalidCall) as caught:
+        IncomingCall.from_headers({"X-Road-Client": CLIENT, header: "a" * 256})
+    assert caught.value.header == header
+    assert IncomingCall.from_headers({"X-Road-Client": CLIENT, header: "a" * 255})
