@@ -46,6 +46,8 @@ SEAL_CHECK_SECONDS = 5.0
 #: Monitoring records are written in batches, at most this long after the message.
 MONITORING_FLUSH_SECONDS = 0.5
 MAX_OPENAPI_BYTES = 1024 * 1024
+_OPMON = OpMonitoringRecord.__table__  # type: ignore[attr-defined]
+_OPMON_COLUMNS = tuple(c.name for c in _OPMON.columns if c.name != "id")
 _URL_NAMES = ("portal", "idp", "trust", "central", "residence", "childcare", "company", "pension")
 
 
@@ -104,7 +106,7 @@ class Runtime:
         self.provider_http = provider_http or _provider_session()
         self.peers = peers or Peers(tls.chain_path, tls.key_path)
         self.log = log
-        self._monitoring: queue.SimpleQueue[OpMonitoringRecord] = queue.SimpleQueue()
+        self._monitoring: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         if background:
@@ -179,9 +181,12 @@ class Runtime:
             ) from None
 
     def record_monitoring(self, side: str, request_in_ts: int, fields: Mapping[str, Any]) -> None:
-        values = {k: v for k, v in fields.items() if k in OpMonitoringRecord.model_fields}
-        values.setdefault("succeeded", False)
-        self._monitoring.put(OpMonitoringRecord(side=side, request_in_ts=request_in_ts, **values))
+        """Queue one record; a background thread writes them in batches (xroad.md §4.2: the
+        proxy buffers records for the monitoring daemon)."""
+        row = dict.fromkeys(_OPMON_COLUMNS)
+        row.update((k, v) for k, v in fields.items() if k in row)
+        row.update(side=side, request_in_ts=request_in_ts, succeeded=bool(row["succeeded"]))
+        self._monitoring.put(row)
 
     # -- background work ----------------------------------------------------------------------
 
@@ -200,8 +205,8 @@ class Runtime:
                 break
         if batch:
             try:
-                with self.database.transaction() as session:
-                    session.add_all(batch)
+                with self.database.engine.begin() as connection:
+                    connection.execute(_OPMON.insert(), batch)
             except SQLAlchemyError as exc:
                 log.warning(
                     "monitoring records lost", extra={"count": len(batch), "error": str(exc)[:200]}

@@ -105,7 +105,10 @@ _MAX_TOKEN = 64 * 1024
 # Revocation is by global configuration (trusted fingerprints), checked on every message.
 _CACHE_SIZE = 64
 _HEADERS: dict[str, list[x509.Certificate]] = {}
-_PATHS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[datetime, datetime]] = {}
+_SIGNING_HEADERS: dict[tuple[x509.Certificate, ...], str] = {}
+_PATHS: dict[
+    tuple[tuple[x509.Certificate, ...], tuple[x509.Certificate, ...]], tuple[datetime, datetime]
+] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +212,17 @@ def sign_message(
     }
     if request_hash is not None:
         payload["request_hash"] = request_hash
-    header = {
-        "alg": ALGORITHM,
-        "typ": TYP,
-        "x5c": [base64.b64encode(der(c)).decode("ascii") for c in chain],
-    }
-    signing_input = f"{_b64url(_canonical(header))}.{_b64url(_canonical(payload))}"
+    chain_key = tuple(chain)
+    encoded_header = _SIGNING_HEADERS.get(chain_key)
+    if encoded_header is None:
+        header = {
+            "alg": ALGORITHM,
+            "typ": TYP,
+            "x5c": [base64.b64encode(der(c)).decode("ascii") for c in chain],
+        }
+        encoded_header = _b64url(_canonical(header))
+        _remember(_SIGNING_HEADERS, chain_key, encoded_header)
+    signing_input = f"{encoded_header}.{_b64url(_canonical(payload))}"
     r, s = decode_dss_signature(key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256())))
     signature = r.to_bytes(_COORDINATE, "big") + s.to_bytes(_COORDINATE, "big")
     return f"{signing_input}.{_b64url(signature)}"
@@ -418,7 +426,7 @@ def _parse_ts(text: str, fail: _Fail) -> datetime:
 def _check_path(
     chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate], now: datetime, fail: _Fail
 ) -> None:
-    key = (tuple(fingerprint(c) for c in chain), tuple(fingerprint(r) for r in roots))
+    key = (tuple(chain), tuple(roots))  # certificates compare and hash by their DER
     window = _PATHS.get(key)
     if window is not None and window[0] <= now <= window[1]:
         return  # this exact chain led to these roots and is still within every validity

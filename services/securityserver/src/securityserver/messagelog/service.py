@@ -38,11 +38,9 @@ def append(
     settings = settings or MessageLogSettings()
     check_body_size(len(message.body), settings.max_body_bytes)
     try:
-        head = repository.lock_head(session)
-        record = link(head.last_number + 1, message.at(now), head.last_hash)
-        repository.add_record(session, record)
-        head.last_number, head.last_hash = record.number, record.hash
-        session.add(head)
+        last_number, last_hash = repository.lock_chain_end(session)
+        record = link(last_number + 1, message.at(now), last_hash)
+        repository.insert_record(session, record)
         session.commit()
     except BaseException:
         session.rollback()
