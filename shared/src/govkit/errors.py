@@ -122,9 +122,10 @@ def problem_response(problem: Problem) -> Response:
 
 
 def wants_json() -> bool:
-    """True for API blueprints and for clients that prefer JSON to HTML."""
+    """True for API blueprints, the agency APIs under ``/api/`` and ``/exchange/`` (also when no
+    route matched), and for clients that prefer JSON to HTML."""
     api_blueprints = current_app.config.get("GOVKIT_API_BLUEPRINTS", ())
-    if request.blueprint in api_blueprints or request.path.startswith("/api/"):
+    if request.blueprint in api_blueprints or request.path.startswith(("/api/", "/exchange/")):
         return True
     best = request.accept_mimetypes.best_match(
         ["text/html", "application/json", PROBLEM_JSON], default="text/html"

@@ -201,7 +201,9 @@ def test_api_blueprints_take_no_csrf_and_answer_problem_json(client: FlaskClient
     assert body["request_id"] == response.headers["X-Request-Id"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/things/notanumber"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing", "/api/v1/things/notanumber", "/exchange/nothing"]
+)
 def test_api_404s_are_problem_json(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
