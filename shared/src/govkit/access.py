@@ -9,6 +9,7 @@ blueprints declared one. Rules that need sign-in (citizen, staff, API client) co
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -64,3 +65,37 @@ def enforce_access() -> ResponseReturnValue | None:
             return rules[name].check()
         name = name.rpartition(".")[0]
     raise Forbidden("this page has no declared access rule")
+
+
+def bearer_token_rule(
+    name: str,
+    expected: Callable[[], str | None],
+    *,
+    realm: str,
+    what: str,
+    title: str,
+    not_set_up: str,
+    not_set_up_title: str = "Not set up",
+) -> AccessRule:
+    """An API rule: the caller sends ``Authorization: Bearer <token>`` equal to ``expected()``
+    (compared in constant time). No token configured → 503 ``not_set_up_title`` saying
+    ``not_set_up``; a missing or wrong token → 401 ``title`` with ``WWW-Authenticate`` naming
+    ``realm``, logged without the token. ``what`` names the token ("the kit's RA token")."""
+    from govkit.errors import Problem
+
+    def check() -> None:
+        token = expected()
+        if token is None:
+            raise Problem(503, not_set_up_title, not_set_up)
+        header = request.headers.get("Authorization", "")
+        given = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        if not given or not hmac.compare_digest(given.encode(), token.encode()):
+            current_app.logger.warning("%s: refused a request without a valid token", name)
+            raise Problem(
+                401,
+                title,
+                f"send {what} as 'Authorization: Bearer <token>'",
+                headers={"WWW-Authenticate": f'Bearer realm="{realm}"'},
+            )
+
+    return AccessRule(name, check, api=True)

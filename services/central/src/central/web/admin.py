@@ -8,7 +8,6 @@ parse and translate: the rules live in ``central.domain`` and the use cases in
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from central.domain.errors import (
 from central.domain.identifiers import MemberId, ServerId, SubsystemId, check_identifier
 from central.domain.registration import ServerDetails
 from central.models import GlobalGroup, Member, SecurityServer, Subsystem
-from govkit.access import AccessRule
+from govkit.access import bearer_token_rule
 from govkit.db import get_session
 from govkit.errors import Problem, problem_response
 from govkit.web import get_settings
@@ -51,27 +50,15 @@ def _admin_token() -> str | None:
     return token
 
 
-def _require_admin_token() -> None:
-    expected = _admin_token()
-    if expected is None:
-        raise Problem(
-            503,
-            "Admin API not set up",
-            "there is no admin token: run `kit prepare central` (or set CENTRAL_ADMIN_TOKEN)",
-        )
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        current_app.logger.warning("admin API: refused a request without a valid token")
-        raise Problem(
-            401,
-            "Admin token required",
-            "send central's admin token as 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": 'Bearer realm="madoguchi-central"'},
-        )
-
-
-ADMIN_ACCESS = AccessRule("central-admin", _require_admin_token, api=True)
+ADMIN_ACCESS = bearer_token_rule(
+    "central-admin",
+    _admin_token,
+    realm="madoguchi-central",
+    what="central's admin token",
+    title="Admin token required",
+    not_set_up="there is no admin token: run `kit prepare central` (or set CENTRAL_ADMIN_TOKEN)",
+    not_set_up_title="Admin API not set up",
+)
 
 _STATUS: list[tuple[type[RegistryError], int, str]] = [
     (InvalidIdentifier, 400, "Invalid identifier"),

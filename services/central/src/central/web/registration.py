@@ -11,20 +11,18 @@ certificates' chains are checked by the security servers on every message).
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from central import registry, repository
 from central.domain.errors import RegistryError
 from central.domain.identifiers import ServerId
 from central.domain.registration import ServerDetails
-from central.settings import CentralSettings
 from central.web.admin import MAX_BODY_BYTES, _registry_error
-from govkit.access import AccessRule
+from govkit.access import bearer_token_rule
 from govkit.certificates.keys import common_name, fingerprint
 from govkit.db import get_session
 from govkit.errors import Problem
@@ -36,28 +34,19 @@ bp.register_error_handler(RegistryError, _registry_error)
 _FIELDS = ("address", "tls_certificate", "signing_certificate")
 
 
-def _require_registration_token() -> None:
-    settings: CentralSettings = get_settings()  # type: ignore[assignment]
-    expected = settings.exchange_registration_token
-    if expected is None:
-        raise Problem(
-            503,
-            "Registration not set up",
-            "there is no exchange registration token (KIT_EXCHANGE_REGISTRATION_TOKEN)",
-        )
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    if not given or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        current_app.logger.warning("server registration: refused a request without a valid token")
-        raise Problem(
-            401,
-            "Registration token required",
-            "send the exchange registration token as 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": 'Bearer realm="madoguchi-central-registration"'},
-        )
+def _registration_token() -> str | None:
+    token = get_settings().exchange_registration_token
+    return None if token is None else token.get_secret_value()
 
 
-REGISTRATION_ACCESS = AccessRule("server-registration", _require_registration_token, api=True)
+REGISTRATION_ACCESS = bearer_token_rule(
+    "server-registration",
+    _registration_token,
+    realm="madoguchi-central-registration",
+    what="the exchange registration token",
+    title="Registration token required",
+    not_set_up="there is no exchange registration token (KIT_EXCHANGE_REGISTRATION_TOKEN)",
+)
 
 
 def _certificate(body: dict[str, Any], field: str) -> x509.Certificate:

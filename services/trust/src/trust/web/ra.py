@@ -8,11 +8,9 @@ out-of-band, audited process; the kit automates it so `make up` can provision ev
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, current_app, request
 
-from govkit.access import AccessRule
+from govkit.access import bearer_token_rule
 from govkit.certificates.keys import pem
 from govkit.db import get_session
 from govkit.errors import Problem
@@ -23,27 +21,19 @@ from trust.web.context import context, now
 bp = Blueprint("ra", __name__, url_prefix="/api/v1")
 
 
-def _require_ra_token() -> None:
-    expected = get_settings().trust_ra_token
-    header = request.headers.get("Authorization", "")
-    given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    if (
-        expected is None
-        or not given
-        or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
-    ):
-        current_app.logger.warning(
-            "registration authority: refused a request without a valid token"
-        )
-        raise Problem(
-            401,
-            "Registration token required",
-            "send the kit's RA token as 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": 'Bearer realm="madoguchi-ra"'},
-        )
+def _ra_token() -> str | None:
+    token = get_settings().trust_ra_token
+    return None if token is None else token.get_secret_value()
 
 
-RA_ACCESS = AccessRule("registration-authority", _require_ra_token, api=True)
+RA_ACCESS = bearer_token_rule(
+    "registration-authority",
+    _ra_token,
+    realm="madoguchi-ra",
+    what="the kit's RA token",
+    title="Registration token required",
+    not_set_up="the registration authority has no token (KIT_TRUST_RA_TOKEN)",
+)
 
 
 def _json() -> dict[str, object]:
