@@ -57,6 +57,8 @@ class ServiceSpec:
     browser: bool = True
     #: A second, mutual-TLS listener (security servers' SS-to-SS port).
     tls_port: int | None = None
+    #: gunicorn worker processes for this service instead of the stack's default.
+    workers: int | None = None
     #: The instance of this service's own security server, and the subsystem it calls as.
     security_server: str | None = None
     exchange_client: str | None = None
@@ -91,6 +93,7 @@ class Manifest:
                     env={str(k): str(v) for k, v in raw.get("env", {}).items()},
                     browser=bool(raw.get("browser", True)),
                     tls_port=int(raw["tls_port"]) if "tls_port" in raw else None,
+                    workers=int(raw["workers"]) if "workers" in raw else None,
                     security_server=raw.get("security_server"),
                     exchange_client=raw.get("exchange_client"),
                 )
@@ -439,7 +442,7 @@ class Stack:
             "gunicorn",
             "--config", "python:govkit.gunicorn_config",
             "--bind", f"{self.bind_host}:{self.ports[spec.instance]}",
-            "--workers", str(self.workers),
+            "--workers", str(spec.workers or self.workers),
             "--threads", str(self.threads),
             "--name", f"kit-{spec.instance}",
         ]  # fmt: skip

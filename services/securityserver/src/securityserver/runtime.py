@@ -108,6 +108,7 @@ class Runtime:
         self.log = log
         self._monitoring: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self._stop = threading.Event()
+        self._append_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         if background:
             self._start(self._flush_monitoring_loop, "opmon-writer")
@@ -132,7 +133,9 @@ class Runtime:
     def append_log(self, message: Message) -> None:
         """Log one message before it goes on; a log that cannot be written stops the message."""
         try:
-            with self.database.session() as session:
+            # One append at a time per process: threads queue here instead of spinning on
+            # SQLite's busy handler (which sleeps in steps of up to 100 ms) for the head row.
+            with self._append_lock, self.database.session() as session:
                 messagelog.append(session, message, self.now(), self.log_settings)
         except SQLAlchemyError as exc:
             log.error("message log write failed", extra={"error": type(exc).__name__})
