@@ -32,7 +32,7 @@ ASSET_SOURCES := $(wildcard shared/assets/*.mjs shared/assets/*/*)
 CSS := shared/src/govkit/static/madoguchi.css
 
 .PHONY: help up test lint fmt reset bootstrap debs test-debs test-unit test-acceptance \
-        test-docker translations bench-startup bench-certificates bench-idp
+        test-docker translations bench-startup bench-certificates bench-idp bench-exchange
 
 help:  ## show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ translations: bootstrap  ## refresh the catalogues from the sources (then transl
 
 bench-certificates: bootstrap  ## issue and verify certificates: kit pipeline vs library defaults
 	@$(BIN)/python bench/bench_certificates.py
+
+bench-exchange: bootstrap  ## one JSON POST direct vs through two security servers; RSS over 100k messages
+	@scripts/ensure-debs --required wrk
+	@$(BIN)/python bench/bench_exchange.py
 
 bench-idp: bootstrap  ## token endpoint and discovery: the kit's IdP vs node-oidc-provider (npm)
 	@scripts/ensure-debs --required wrk
