@@ -23,6 +23,9 @@ accesslog = None
 errorlog = "-"
 limit_request_line = 8190
 limit_request_fields = 100
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): the kit's
+# many masters would take it from each other. The kit stops its processes by signals instead.
+control_socket_disable = True
 
 _service = os.environ.get("KIT_INSTANCE", "gunicorn")
 
