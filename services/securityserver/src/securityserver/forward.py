@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import requests
 import urllib3
-from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
 
 from securityserver.catalogue import OfferedService
 from securityserver.protocol.errors import ExchangeError, FaultCode
@@ -38,6 +38,11 @@ class ProviderAnswer:
     body: bytes
 
 
+def provider_session(pool_size: int = 32) -> urllib3.PoolManager:
+    """Keep-alive connections to the member's information systems (no proxies, no retries)."""
+    return urllib3.PoolManager(num_pools=8, maxsize=pool_size, retries=False)
+
+
 def provider_url(service: OfferedService, raw_service_path: str, raw_query: str | None) -> str:
     """The base URL, the raw service path and the raw query, joined without re-encoding."""
     url = service.base_url + raw_service_path
@@ -45,7 +50,7 @@ def provider_url(service: OfferedService, raw_service_path: str, raw_query: str 
 
 
 def forward(
-    http: requests.Session,
+    http: urllib3.PoolManager,
     service: OfferedService,
     *,
     method: str,
@@ -57,56 +62,64 @@ def forward(
 ) -> ProviderAnswer:
     """Call the provider IS once; its answer, or the layer's error when there is none."""
     url = provider_url(service, raw_service_path, raw_query)
-    request = requests.Request(method, url, data=body or None)
-    prepared = http.prepare_request(request)
-    prepared.url = url  # exactly as received: no normalisation of the path or query
-    prepared.headers = CaseInsensitiveDict()
+    sent = urllib3.HTTPHeaderDict()
     for name, value in headers:
-        prepared.headers[name] = value  # repeated names were joined by the filter already
+        sent[name] = value  # repeated names were joined by the filter already
     if body:
-        prepared.headers["Content-Length"] = str(len(body))
+        sent["Content-Length"] = str(len(body))
+    # The pool for the provider's origin, then the target exactly as received: a whole URL
+    # would be normalised on the way (dot segments removed), a target is sent as it is.
+    parts = urlsplit(url)
+    target = url[len(f"{parts.scheme}://{parts.netloc}") :]
     try:
-        response = http.send(
-            prepared,
-            timeout=(CONNECT_TIMEOUT, service.timeout),
-            allow_redirects=False,
-            stream=True,
+        response = http.connection_from_url(url).urlopen(
+            method,
+            target,
+            body=body or None,
+            headers=sent,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=service.timeout),
         )
-    except requests.Timeout:
+    except ReadTimeoutError:
         raise ExchangeError(
             FaultCode.SERVICE_FAILED.sub("IOError"),
             f"Read timed out: {service.id} did not answer within {service.timeout:g} s",
         ) from None
-    except requests.RequestException as exc:
+    except (ConnectTimeoutError, HTTPError, OSError) as exc:
         raise ExchangeError(
             FaultCode.SERVICE_FAILED.sub("NetworkError"),
             f"{service.id} could not be reached ({type(exc).__name__})",
         ) from None
     try:
         content = _read(response, max_body, service)
+    except BaseException:
+        response.close()  # unread bytes left: the connection is not reused
+        raise
     finally:
-        response.close()
+        response.release_conn()
     return ProviderAnswer(
-        status=response.status_code,
+        status=response.status,
         reason=response.reason or "",
-        headers=list(response.raw.headers.items()),
+        headers=list(response.headers.items()),
         body=content,
     )
 
 
-def _read(response: requests.Response, max_body: int, service: OfferedService) -> bytes:
+def _read(response: urllib3.BaseHTTPResponse, max_body: int, service: OfferedService) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.isdigit() and int(declared) > max_body:
         raise _too_large(service, max_body)
     parts: list[bytes] = []
     size = 0
     try:
-        for chunk in response.raw.stream(CHUNK, decode_content=False):
+        for chunk in response.stream(CHUNK, decode_content=False):
             size += len(chunk)
             if size > max_body:
                 raise _too_large(service, max_body)
             parts.append(chunk)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:  # a stall or a cut mid-body
+    except (HTTPError, OSError) as exc:  # a stall or a cut mid-body
         raise ExchangeError(
             FaultCode.SERVICE_FAILED.sub("IOError"),
             f"{service.id} broke off its answer ({type(exc).__name__})",

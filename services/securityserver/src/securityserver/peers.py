@@ -17,11 +17,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import requests
 import urllib3
-from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError, ReadTimeoutError, SSLError
 
 from securityserver.envelope import PATH, Envelope
 from securityserver.protocol.errors import ExchangeError, FaultCode
@@ -37,83 +35,93 @@ class PeerAnswer:
     body: bytes
 
 
-class _PinnedAdapter(HTTPAdapter):
-    def __init__(self, fingerprint: str, **kwargs: Any) -> None:
-        self.fingerprint = fingerprint
-        super().__init__(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0, **kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["assert_fingerprint"] = self.fingerprint
-        super().init_poolmanager(*args, **kwargs)
-
-
 class Peers:
     """Keep-alive mTLS connections to the other security servers (thread-safe)."""
 
     def __init__(self, certificate_chain: Path, key: Path) -> None:
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies, no REQUESTS_CA_BUNDLE
-        self.session.cert = (str(certificate_chain), str(key))
-        # The peer is authenticated by its pinned fingerprint, not by name or issuer.
-        self.session.verify = False
-        self._pins: dict[str, str] = {}
+        self.certificate_chain = str(certificate_chain)
+        self.key = str(key)
+        self._pools: dict[tuple[str, str], urllib3.HTTPSConnectionPool] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self.session.close()
+        with self._lock:
+            for pool in self._pools.values():
+                pool.close()
+            self._pools.clear()
 
-    def _base(self, address: str, fingerprint: str) -> str:
-        base = f"https://{address}"
+    def _pool(self, address: str, fingerprint: str) -> urllib3.HTTPSConnectionPool:
         pin = fingerprint.replace(":", "").lower()
-        if self._pins.get(address) != pin:
+        pool = self._pools.get((address, pin))
+        if pool is None:
             with self._lock:
-                if self._pins.get(address) != pin:
-                    self.session.mount(base + "/", _PinnedAdapter(pin))
-                    self._pins[address] = pin
-        return base
+                pool = self._pools.get((address, pin))
+                if pool is None:
+                    host, _, port = address.rpartition(":")
+                    pool = urllib3.HTTPSConnectionPool(
+                        host.strip("[]"),
+                        int(port),
+                        maxsize=POOL_SIZE,
+                        block=False,
+                        retries=False,
+                        cert_file=self.certificate_chain,
+                        key_file=self.key,
+                        # The peer is authenticated by its pinned fingerprint, not by name or
+                        # issuer (urllib3 checks the fingerprint whatever cert_reqs says).
+                        cert_reqs="CERT_NONE",
+                        assert_hostname=False,
+                        assert_fingerprint=pin,
+                    )
+                    self._pools[(address, pin)] = pool
+        return pool
 
     def send(
         self, address: str, fingerprint: str, envelope: Envelope, *, timeout: float, max_body: int
     ) -> PeerAnswer:
         """POST one signed request to the peer; its answer (any status), or the error."""
-        url = self._base(address, fingerprint) + PATH
         try:
-            response = self.session.post(
-                url,
-                data=envelope.payload,
+            pool = self._pool(address, fingerprint)
+            response = pool.urlopen(
+                "POST",
+                PATH,
+                body=envelope.payload,
                 headers=envelope.http_headers(),
-                timeout=(CONNECT_TIMEOUT, timeout),
-                allow_redirects=False,
-                stream=True,
+                timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=timeout),
+                redirect=False,
+                retries=False,
+                preload_content=False,
             )
-        except requests.exceptions.SSLError as exc:
+        except SSLError as exc:
             raise ExchangeError(
                 FaultCode.CLIENT_PROXY_SSL_AUTHENTICATION_FAILED,
                 f"The security server at {address} did not present the certificate global "
                 f"configuration lists for it ({_reason(exc)})",
             ) from None
-        except requests.Timeout:
+        except ReadTimeoutError:
             raise ExchangeError(
                 FaultCode.CLIENT_PROXY_IO_ERROR,
                 f"Read timed out: the security server at {address} did not answer in {timeout:g} s",
             ) from None
-        except requests.RequestException as exc:
+        except (HTTPError, OSError, ValueError) as exc:
             raise ExchangeError(
                 FaultCode.CLIENT_PROXY_NETWORK_ERROR,
                 f"The security server at {address} could not be reached ({_reason(exc)})",
             ) from None
         try:
             body = _read(response, max_body, address)
-        finally:
+        except BaseException:
             response.close()
-        return PeerAnswer(response.status_code, dict(response.headers), body)
+            raise
+        finally:
+            response.release_conn()
+        return PeerAnswer(response.status, dict(response.headers), body)
 
 
-def _read(response: requests.Response, max_body: int, address: str) -> bytes:
+def _read(response: urllib3.BaseHTTPResponse, max_body: int, address: str) -> bytes:
     parts = []
     size = 0
     try:
-        for chunk in response.raw.stream(64 * 1024, decode_content=False):
+        for chunk in response.stream(64 * 1024, decode_content=False):
             size += len(chunk)
             if size > max_body:
                 raise ExchangeError(
@@ -121,7 +129,7 @@ def _read(response: requests.Response, max_body: int, address: str) -> bytes:
                     f"The security server at {address} answered with more than {max_body:,} bytes",
                 )
             parts.append(chunk)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
+    except (HTTPError, OSError) as exc:
         raise ExchangeError(
             FaultCode.CLIENT_PROXY_IO_ERROR,
             f"The security server at {address} broke off its answer ({type(exc).__name__})",
@@ -130,7 +138,7 @@ def _read(response: requests.Response, max_body: int, address: str) -> bytes:
 
 
 def _reason(exc: BaseException) -> str:
-    """A short, safe description: the exception type and, for refused connections, that."""
+    """A short, safe description: refused connections and pin mismatches by name."""
     text = str(exc)
     if "Connection refused" in text:
         return "connection refused"

@@ -8,6 +8,7 @@ endpoint and the layer's errors.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -18,9 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import requests
+import urllib3
 from cryptography import x509
-from requests.adapters import HTTPAdapter
 from sqlalchemy.exc import SQLAlchemyError
 
 from govkit.db import Database
@@ -86,7 +86,7 @@ class Runtime:
         tls: MemberKeys,
         confs: GlobalConfCache,
         catalogue: catalogues.Catalogue,
-        provider_http: requests.Session | None = None,
+        provider_http: urllib3.PoolManager | None = None,
         peers: Peers | None = None,
         background: bool = True,
     ) -> None:
@@ -103,7 +103,7 @@ class Runtime:
         self.roots: tuple[x509.Certificate, ...] = (signing.root,)
         self.max_body = settings.messagelog_max_body_bytes
         self.log_settings = MessageLogSettings.from_settings(settings)
-        self.provider_http = provider_http or _provider_session()
+        self.provider_http = provider_http or forwarding.provider_session()
         self.peers = peers or Peers(tls.chain_path, tls.key_path)
         self.log = log
         self._monitoring: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
@@ -171,13 +171,21 @@ class Runtime:
 
     def fetch_openapi(self, service: catalogues.OfferedService) -> Any:
         try:
-            answer = self.provider_http.get(
-                service.openapi_url or "", timeout=(3.0, service.timeout), allow_redirects=False
+            answer = self.provider_http.request(
+                "GET",
+                service.openapi_url or "",
+                redirect=False,
+                timeout=urllib3.Timeout(connect=3.0, read=service.timeout),
+                preload_content=False,
             )
-            if answer.status_code != 200 or len(answer.content) > MAX_OPENAPI_BYTES:
-                raise ValueError(f"answered {answer.status_code}")
-            return answer.json()
-        except (requests.RequestException, ValueError) as exc:
+            try:
+                content = answer.read(MAX_OPENAPI_BYTES + 1)
+            finally:
+                answer.release_conn()
+            if answer.status != 200 or len(content) > MAX_OPENAPI_BYTES:
+                raise ValueError(f"answered {answer.status}")
+            return json.loads(content)
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise ExchangeError(
                 FaultCode.SERVER_PROXY_INTERNAL_ERROR,
                 f"The OpenAPI description of {service.id} could not be fetched ({exc})",
@@ -234,15 +242,6 @@ class Runtime:
         self.flush_monitoring()
         self.peers.close()
         self.provider_http.close()
-
-
-def _provider_session() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 def build_runtime(settings: SecurityServerSettings, database: Database) -> Runtime:

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
+import urllib3
 
 from securityserver.catalogue import OfferedService
-from securityserver.forward import forward
+from securityserver.forward import forward, provider_session
 from securityserver.protocol.errors import ExchangeError
 from securityserver.protocol.identifiers import ClientId, ServiceId
 
@@ -77,9 +77,10 @@ def provider() -> Iterator[str]:
 
 
 @pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
+def http() -> Iterator[urllib3.PoolManager]:
+    pool = provider_session()
+    yield pool
+    pool.clear()
 
 
 def _offered(base_url: str, timeout: float = 5.0) -> OfferedService:
