@@ -42,6 +42,15 @@ def test_each_container_is_configured_like_make_up_configures_it(instance: str) 
     assert f"CREATE DATABASE {database} OWNER" in INIT_SQL
     for name, value in MANIFEST[instance].get("env", {}).items():
         assert environment[name] == value
+    spec = MANIFEST[instance]
+    if "tls_port" in spec:  # the SS-to-SS listener, advertised under the compose name
+        assert environment[f"{prefix}TLS_PORT"] == "8200"
+        assert environment[f"{prefix}ADVERTISED_ADDRESS"] == f"{instance}:8200"
+    if "security_server" in spec:  # the own security server, by its compose name
+        assert (
+            environment[f"{prefix}SECURITY_SERVER_URL"] == f"http://{spec['security_server']}:8000"
+        )
+        assert environment[f"{prefix}EXCHANGE_CLIENT"] == spec["exchange_client"]
     assert "/data" in " ".join(service["volumes"])
 
 

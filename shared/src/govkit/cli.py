@@ -178,7 +178,13 @@ def serve(package: str, bind: str) -> None:
     report = prepare(definition, settings)
     click.echo(f"{package}: {report.dialect} database at revision {report.revision}", err=True)
     argv = [sys.executable, "-m", "gunicorn", "--config", "python:govkit.gunicorn_config",
-            "--bind", bind, definition.app]  # fmt: skip
+            "--bind", bind]  # fmt: skip
+    tls_port = getattr(settings, "tls_port", None)
+    if tls_port:  # a security server's SS-to-SS listener, on the same interface
+        argv += ["--bind", f"{bind.rpartition(':')[0]}:{tls_port}"]
+    if definition.worker_class:
+        argv += ["--worker-class", definition.worker_class]
+    argv.append(definition.app)
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
 

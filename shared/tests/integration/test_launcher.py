@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from govkit.stack import free_port, port_in_use
+from govkit.stack import Manifest, free_port, port_in_use
 from govkit.testing.postgres import PostgresServer
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -39,8 +39,12 @@ def _manifest(tmp_path: Path) -> tuple[Path, dict[str, int]]:
         header = re.match(r"\[services\.([\w-]+)\]", line)
         if header:
             current = header.group(1)
-        is_port = current is not None and line.startswith("port = ")
-        lines.append(f"port = {ports[current]}" if is_port and current else line)
+        if line.startswith("tls_port = "):  # security servers' second listener
+            lines.append(f"tls_port = {free_port()}")
+        elif current is not None and line.startswith("port = "):
+            lines.append(f"port = {ports[current]}")
+        else:
+            lines.append(line)
     path = tmp_path / "kit.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, ports
@@ -136,8 +140,9 @@ def test_up_serves_every_service_and_ctrl_c_stops_everything(
         for instance, port in ports.items():
             assert _health(port)["status"] == "ok", instance
         pids = run.descendants()
-        # every service: a gunicorn master with two workers
-        assert len(pids) == 3 * len(ports)
+        # every service: a gunicorn master with two workers (security servers: one)
+        workers = {s.instance: s.workers or 2 for s in Manifest.load(manifest).services}
+        assert len(pids) == sum(1 + workers[instance] for instance in ports)
         output = run.output()
         assert "Creating runtime folder" in output
         for label in ("Portal (start here)", "Residence certificate", "Demo logins"):

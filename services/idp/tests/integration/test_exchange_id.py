@@ -83,5 +83,5 @@ def test_discovery_lists_the_claim(provider) -> None:
 def test_a_key_the_pseudonym_function_would_refuse_stops_start_up(
     service_app: ServiceAppFactory,
 ) -> None:
-    with pytest.raises(ValueError, match=r"EXCHANGE_PSEUDONYM_KEY.*shorter than 16 bytes"):
+    with pytest.raises(ValueError, match=r"exchange_pseudonym_key[\s\S]*at least 16 bytes"):
         service_app("idp", exchange_pseudonym_key="too-short")

@@ -1,6 +1,7 @@
 """Joining the exchange at `kit prepare`: pin central's anchor, report address and certificates.
 
-The server's SS-to-SS address is ``<host of public_url>:<tls_port>``; central computes the
+The server's SS-to-SS address is ``<host of public_url>:<tls_port>`` (or
+``SECURITYSERVER_ADVERTISED_ADDRESS``); central computes the
 fingerprints from the certificates (``PUT /api/v1/members/…/servers/…/registration`` with the
 kit's exchange registration token) and lists them in the next global configuration.
 """
@@ -27,6 +28,8 @@ class RegistrationError(RuntimeError):
 def address(settings: SecurityServerSettings) -> str | None:
     if settings.tls_port is None:
         return None
+    if settings.advertised_address:
+        return settings.advertised_address
     host = urlsplit(settings.public_url).hostname or "localhost"
     return f"{host}:{settings.tls_port}"
 

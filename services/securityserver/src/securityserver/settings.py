@@ -26,6 +26,9 @@ class SecurityServerSettings(ServiceSettings):
     #: The SS-to-SS mutual-TLS port (gunicorn binds it; `make up` sets it). None: this server
     #: only consumes and cannot be reached by other security servers.
     tls_port: int | None = Field(default=None, ge=1, le=65535)
+    #: The ``host:port`` other security servers reach the TLS port at, when it is not
+    #: ``<host of public_url>:<tls_port>`` (containers: ``ss-da:8200``).
+    advertised_address: str | None = None
     #: The services this server offers and their access rights (TOML, see
     #: securityserver.catalogue); default the packaged ``catalogues/<CLASS>-<CODE>.toml``.
     catalogue: Path | None = None
