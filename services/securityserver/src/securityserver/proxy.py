@@ -139,16 +139,33 @@ def consume(runtime: Runtime, incoming: Incoming) -> Outgoing:
     """Handle one request from an information system (IS-facing port)."""
     monitor = _Monitor("Client", runtime.millis)
     accept = last_value(incoming.headers, "Accept")
-    detail = _new_id()
     try:
         answer = _consume(runtime, incoming, monitor)
-    except ExchangeError as error:
+    except Exception as exc:  # noqa: BLE001 - every failure is answered as an X-Road fault
+        answer = _refused(runtime, monitor, exc, accept, FaultCode.CLIENT_PROXY_INTERNAL_ERROR)
+    return _finish(runtime, monitor, answer)
+
+
+def _refused(
+    runtime: Runtime, monitor: _Monitor, exc: Exception, accept: str | None, internal: str
+) -> Outgoing:
+    """The layer's fault for ``exc``; anything but an :class:`ExchangeError` is a bug of
+    ours, logged with its traceback and answered as ``internal`` without details."""
+    detail = _new_id()
+    if isinstance(exc, ExchangeError):
+        error = exc
         runtime.log.warning(
             "exchange refused",
             extra={"fault": error.code, "detail": detail, "reason": error.message},
         )
-        monitor.fields.update(fault_code=error.code, fault_string=error.message[:1000])
-        answer = _error(error, accept, detail)
+    else:
+        runtime.log.error("security server failed", exc_info=exc, extra={"detail": detail})
+        error = ExchangeError(internal, "The security server failed; the log has the details")
+    monitor.fields.update(fault_code=error.code, fault_string=error.message[:1000])
+    return _error(error, accept, detail)
+
+
+def _finish(runtime: Runtime, monitor: _Monitor, answer: Outgoing) -> Outgoing:
     monitor.stamp("response_out_ts")
     monitor.fields.setdefault("response_size", len(answer.body))
     monitor.fields.setdefault("status_code", answer.status)
@@ -298,21 +315,13 @@ def _peer_fault(code: str, body: bytes) -> ExchangeError:
 def provide(runtime: Runtime, incoming: Incoming) -> Outgoing:
     """Handle one signed request from another security server (SS-to-SS port)."""
     monitor = _Monitor("Producer", runtime.millis)
-    detail = _new_id()
     try:
         answer = _provide(runtime, incoming, monitor)
-    except ExchangeError as error:
-        runtime.log.warning(
-            "exchange request refused",
-            extra={"fault": error.code, "detail": detail, "reason": error.message},
+    except Exception as exc:  # noqa: BLE001 - every failure is answered as an X-Road fault
+        answer = _refused(
+            runtime, monitor, exc, "application/json", FaultCode.SERVER_PROXY_INTERNAL_ERROR
         )
-        monitor.fields.update(fault_code=error.code, fault_string=error.message[:1000])
-        answer = _error(error, "application/json", detail)
-    monitor.stamp("response_out_ts")
-    monitor.fields.setdefault("status_code", answer.status)
-    monitor.fields.setdefault("response_size", len(answer.body))
-    runtime.record_monitoring(monitor.side, monitor.request_in_ts, monitor.fields)
-    return answer
+    return _finish(runtime, monitor, answer)
 
 
 def _provide(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoing:
