@@ -57,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -73,6 +74,10 @@ RSS_MESSAGES = int(os.environ.get("BENCH_RSS_MESSAGES", "100000"))
 RSS_WARM = 10_000
 FLAT_GROWTH = 0.10
 WORKERS, THREADS = 2, 4
+#: The security servers' worker count as kit.toml sets it (`workers`), else the stack's.
+SS_WORKERS = tomllib.loads(
+    (Path(__file__).resolve().parents[1] / "kit.toml").read_text(encoding="utf-8")
+)["services"]["ss-da"].get("workers", WORKERS)
 CONCURRENCIES = (1, 16)
 BODY_BYTES = 2048
 RSS_CHUNK_SECONDS = 60  # longest single wrk run while counting messages
@@ -658,8 +663,8 @@ def report(run: Run, load: float, cpus: int) -> int:
     )
     print(
         f"  wrk: c=1 with 1 thread, c=16 with 2 threads; {SECONDS} s measured after {WARMUP} s "
-        f"of warm-up; security servers and provider: gunicorn {WORKERS} workers × {THREADS} "
-        "threads, SQLite"
+        f"of warm-up; provider: gunicorn {WORKERS} workers × {THREADS} threads; security "
+        f"servers: {SS_WORKERS} worker(s) × {THREADS} threads (kit.toml), SQLite"
     )
     if load >= 0.5:
         print(f"  ⚠ load average {load:.1f} before the run: other processes shared the CPUs")
