@@ -23,3 +23,10 @@ def now_jst() -> datetime:
 def today(settings: ServiceSettings) -> date:
     """The kit's date: the pinned ``today`` setting, or the real date in Japan."""
     return settings.today if settings.today is not None else now_jst().date()
+
+
+def seed_date(day: date, *, reference_date: date, today: date) -> date:
+    """A seed file's ``day`` moved by as many days as ``today`` is past the file's
+    ``reference_date``, so seed people keep their ages whatever the kit clock says (the newborn
+    is always 11 days old; DESIGN.md §7)."""
+    return day + (today - reference_date)

@@ -35,6 +35,7 @@ from sqlmodel import Session, col, func, select
 
 from govkit.certificates.keys import der, generate_key, load_pem_chain, pem, signing_request
 from govkit.certificates.ra import IssuedCertificate, ProvisioningError, request_certificate
+from govkit.clock import seed_date
 from govkit.clock import today as kit_today
 from govkit.db import Database
 from govkit.service import DemoLogin
@@ -115,11 +116,6 @@ def load_personas(path: Path = PERSONAS) -> PersonaFile:
 
 def persona_path(settings: IdpSettings) -> Path:
     return Path(settings.seed_file) if settings.seed_file else PERSONAS
-
-
-def shifted(day: date, *, reference_date: date, today: date) -> date:
-    """``day`` moved by as many days as the kit clock is past the persona file's reference."""
-    return day + (today - reference_date)
 
 
 def certificate_name(citizen: Citizen) -> str:
@@ -241,7 +237,7 @@ def enrol_citizen(
         family_name_kana=persona.family_name_kana,
         given_name_kana=persona.given_name_kana,
         name_roman=persona.name_roman,
-        birthdate=shifted(persona.born, reference_date=reference_date, today=today),
+        birthdate=seed_date(persona.born, reference_date=reference_date, today=today),
         gender=persona.sex,
         postal_code=persona.postal_code,
         address=persona.address,

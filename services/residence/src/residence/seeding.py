@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from govkit.clock import seed_date
 from govkit.exchange import exchange_pseudonym
 from residence import repository
-from residence.domain.people import shifted
 from residence.models import Resident
 
 REGISTER = Path(__file__).parent / "seed" / "register.toml"
@@ -122,7 +122,9 @@ def seed_register(
                 family_name_kana=entry.family_name_kana,
                 given_name_kana=entry.given_name_kana,
                 name_roman=entry.name_roman,
-                birthdate=shifted(entry.born, reference_date=register.reference_date, today=today),
+                birthdate=seed_date(
+                    entry.born, reference_date=register.reference_date, today=today
+                ),
                 sex=entry.sex,
                 postal_code=entry.postal_code,
                 address=entry.address,

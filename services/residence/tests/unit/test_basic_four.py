@@ -3,7 +3,6 @@
 from datetime import date
 
 from residence.domain.basic_four import ITEMS, ResidentRecord, basic_four, released_items
-from residence.domain.people import shifted
 
 KENTA = ResidentRecord(
     register_key="H1-1",
@@ -36,11 +35,3 @@ def test_every_item_of_the_answer_is_a_released_item() -> None:
     assert set(released_items()) == set(ITEMS) == set(answer) - {"resident", "as_of"}
     assert "my_number" not in answer
     assert "register_key" not in answer
-
-
-def test_seed_dates_move_with_the_kit_clock() -> None:
-    reference = date(2025, 12, 1)
-    newborn = date(2025, 11, 20)
-    assert shifted(newborn, reference_date=reference, today=reference) == newborn
-    today = date(2026, 11, 25)
-    assert (today - shifted(newborn, reference_date=reference, today=today)).days == 11
