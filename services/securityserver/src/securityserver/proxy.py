@@ -53,11 +53,12 @@ from securityserver.protocol.access import (
     check_access,
     normalise_path,
 )
-from securityserver.protocol.errors import ExchangeError, FaultCode, render_error
+from securityserver.protocol.errors import X_ROAD_ERROR, ExchangeError, FaultCode, render_error
 from securityserver.protocol.headers import (
     X_ROAD_CLIENT,
     X_ROAD_ID,
     X_ROAD_ISSUE,
+    X_ROAD_REQUEST_ID,
     X_ROAD_USER_ID,
     check_response_headers,
     client_response_headers,
@@ -76,9 +77,8 @@ if TYPE_CHECKING:
     from govkit.exchange.globalconf import GlobalConfiguration
     from securityserver.runtime import Runtime
 
-__all__ = ["Incoming", "Outgoing", "consume", "list_clients", "provide"]
+__all__ = ["Incoming", "Outgoing", "consume", "fault", "list_clients", "provide"]
 
-X_ROAD_ERROR = "X-Road-Error"
 #: Extra seconds the consumer waits for the provider's security server beyond the service's
 #: own timeout (the provider SS signs, logs and answers its own timeout error in that time).
 PEER_MARGIN = 5.0
@@ -122,8 +122,10 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _error(error: ExchangeError, accept: str | None, detail: str) -> Outgoing:
-    rendered = render_error(error, accept=accept, detail=detail)
+def fault(error: ExchangeError, accept: str | None, detail: str | None = None) -> Outgoing:
+    """The layer's answer for ``error`` (JSON or XML as ``accept`` asks); ``detail`` is the id
+    of the log entry, a fresh one when not given."""
+    rendered = render_error(error, accept=accept, detail=detail or _new_id())
     return Outgoing(rendered.status, list(rendered.headers), rendered.body)
 
 
@@ -162,7 +164,7 @@ def _refused(
         runtime.log.error("security server failed", exc_info=exc, extra={"detail": detail})
         error = ExchangeError(internal, "The security server failed; the log has the details")
     monitor.fields.update(fault_code=error.code, fault_string=error.message[:1000])
-    return _error(error, accept, detail)
+    return fault(error, accept, detail)
 
 
 def _finish(runtime: Runtime, monitor: _Monitor, answer: Outgoing) -> Outgoing:
@@ -177,9 +179,10 @@ def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
     target = parse_target(incoming.raw_target)
     method = check_method(incoming.method)
     client = parse_client_header(last_value(incoming.headers, X_ROAD_CLIENT))
+    client_name, service_name = str(client), str(target.service)
     monitor.fields.update(
-        client=str(client),
-        service=str(target.service),
+        client=client_name,
+        service=service_name,
         rest_method=method,
         rest_path=target.service_path[:500] or "/",
         request_size=len(incoming.body),
@@ -223,8 +226,8 @@ def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         now=now,
     )
     runtime.append_log(
-        Message(message_id, request_id, Side.CONSUMER, Direction.REQUEST, str(client),
-                str(target.service), header_part, incoming.body, signature),
+        Message(message_id, request_id, Side.CONSUMER, Direction.REQUEST, client_name,
+                service_name, header_part, incoming.body, signature),
     )  # fmt: skip
     monitor.stamp("request_out_ts")
     timeout = runtime.timeout_for(target.service) + PEER_MARGIN
@@ -272,8 +275,8 @@ def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         request_hash=request_digest,
     )
     runtime.append_log(
-        Message(message_id, request_id, Side.CONSUMER, Direction.RESPONSE, str(client),
-                str(target.service), envelope.header_part, envelope.body, envelope.signature),
+        Message(message_id, request_id, Side.CONSUMER, Direction.RESPONSE, client_name,
+                service_name, envelope.header_part, envelope.body, envelope.signature),
     )  # fmt: skip
     monitor.fields.update(response_size=len(envelope.body), status_code=head.status)
     monitor.fields["succeeded"] = True
@@ -340,9 +343,11 @@ def _provide(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
     except ExchangeError as error:
         raise ExchangeError(invalid, error.message) from None
     message_id = last_value(head.headers, X_ROAD_ID) or ""
-    request_id = last_value(head.headers, "X-Road-Request-Id") or ""
+    request_id = last_value(head.headers, X_ROAD_REQUEST_ID) or ""
+    client_name, service_name = str(client), str(target.service)
     monitor.fields.update(
-        client=str(client), service=str(target.service), x_road_id=message_id,
+        client=client_name, service=service_name,
+        x_road_id=message_id,
         request_id=request_id, rest_method=head.method,
         rest_path=target.service_path[:500] or "/", request_size=len(envelope.body),
         user_id=last_value(head.headers, X_ROAD_USER_ID),
@@ -391,8 +396,8 @@ def _provide(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         roots=runtime.roots,
     )
     runtime.append_log(
-        Message(message_id, request_id, Side.PROVIDER, Direction.REQUEST, str(client),
-                str(target.service), envelope.header_part, envelope.body, envelope.signature),
+        Message(message_id, request_id, Side.PROVIDER, Direction.REQUEST, client_name,
+                service_name, envelope.header_part, envelope.body, envelope.signature),
     )  # fmt: skip
     request_digest = request_hash(envelope.header_part, envelope.body)
     monitor.stamp("request_out_ts")
@@ -429,8 +434,8 @@ def _provide(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         request_hash=request_digest,
     )
     runtime.append_log(
-        Message(message_id, request_id, Side.PROVIDER, Direction.RESPONSE, str(client),
-                str(target.service), header_part, body, signature),
+        Message(message_id, request_id, Side.PROVIDER, Direction.RESPONSE, client_name,
+                service_name, header_part, body, signature),
     )  # fmt: skip
     monitor.fields.update(status_code=status, response_size=len(body), succeeded=True)
     response = Envelope(header_part, body, signature)
@@ -545,7 +550,7 @@ def list_clients(runtime: Runtime, query: str | None) -> Outgoing:
     try:
         conf = runtime.confs.current()
     except ExchangeError as error:
-        return _error(error, "application/json", _new_id())
+        return fault(error, "application/json")
     wanted = parse_qs(query or "").get("xRoadInstance", [conf.instance])[0]
     members = []
     if wanted == conf.instance:

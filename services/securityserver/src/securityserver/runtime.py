@@ -48,7 +48,6 @@ MONITORING_FLUSH_SECONDS = 0.5
 MAX_OPENAPI_BYTES = 1024 * 1024
 _OPMON = OpMonitoringRecord.__table__  # type: ignore[attr-defined]
 _OPMON_COLUMNS = tuple(c.name for c in _OPMON.columns if c.name != "id")
-_URL_NAMES = ("portal", "idp", "trust", "central", "residence", "childcare", "company", "pension")
 
 
 def catalogue_path(settings: SecurityServerSettings) -> Path | None:
@@ -66,7 +65,12 @@ def catalogue_path(settings: SecurityServerSettings) -> Path | None:
 def load_catalogue(settings: SecurityServerSettings) -> catalogues.Catalogue:
     member = ClientId(settings.exchange_instance, *settings.member.split("/"))
     path = catalogue_path(settings)
-    urls = {f"{name}_url": getattr(settings, f"{name}_url") for name in _URL_NAMES}
+    # Every URL setting ({residence_url}, {portal_url}, …) can be a placeholder.
+    urls = {
+        name: getattr(settings, name)
+        for name in type(settings).model_fields
+        if name.endswith("_url")
+    }
     text = path.read_text(encoding="utf-8") if path is not None else ""
     try:
         return catalogues.parse(text, member=member, urls=urls)

@@ -28,10 +28,10 @@ from securityserver.configuration import AnchorError
 from securityserver.envelope import PATH as MESSAGE_PATH
 from securityserver.keys import KeysMissing
 from securityserver.models import OpMonitoringRecord
-from securityserver.protocol.errors import ExchangeError, FaultCode, render_error
+from securityserver.protocol.errors import ExchangeError, FaultCode
 from securityserver.protocol.headers import X_ROAD_CLIENT
 from securityserver.protocol.identifiers import parse_client_header
-from securityserver.proxy import Incoming, Outgoing, consume, list_clients, provide
+from securityserver.proxy import Incoming, Outgoing, consume, fault, list_clients, provide
 from securityserver.runtime import Runtime, build_runtime
 from securityserver.worker import PEER_CERTIFICATE
 
@@ -103,10 +103,7 @@ def _respond(outgoing: Outgoing) -> Response:
 
 
 def _layer_error(error: ExchangeError) -> Response:
-    import uuid
-
-    rendered = render_error(error, accept=request.headers.get("Accept"), detail=str(uuid.uuid4()))
-    return _respond(Outgoing(rendered.status, list(rendered.headers), rendered.body))
+    return _respond(fault(error, request.headers.get("Accept")))
 
 
 @bp.route("/", defaults={"rest": ""}, methods=_METHODS, provide_automatic_options=False)
