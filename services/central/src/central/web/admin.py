@@ -71,7 +71,7 @@ _STATUS: list[tuple[type[RegistryError], int, str]] = [
 
 
 @bp.errorhandler(RegistryError)
-def _registry_error(error: RegistryError) -> Response:
+def registry_error(error: RegistryError) -> Response:
     status, title = next(
         ((status, title) for kind, status, title in _STATUS if isinstance(error, kind)),
         (400, "Request refused"),

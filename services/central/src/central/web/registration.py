@@ -21,7 +21,7 @@ from central import registry, repository
 from central.domain.errors import RegistryError
 from central.domain.identifiers import ServerId
 from central.domain.registration import ServerDetails
-from central.web.admin import MAX_BODY_BYTES, _registry_error
+from central.web.admin import MAX_BODY_BYTES, registry_error
 from govkit.access import bearer_token_rule
 from govkit.certificates.keys import common_name, fingerprint
 from govkit.db import get_session
@@ -29,7 +29,7 @@ from govkit.errors import Problem
 from govkit.web import get_settings
 
 bp = Blueprint("registration", __name__, url_prefix="/api/v1")
-bp.register_error_handler(RegistryError, _registry_error)
+bp.register_error_handler(RegistryError, registry_error)
 
 _FIELDS = ("address", "tls_certificate", "signing_certificate")
 
