@@ -32,7 +32,8 @@ ASSET_SOURCES := $(wildcard shared/assets/*.mjs shared/assets/*/*)
 CSS := shared/src/govkit/static/madoguchi.css
 
 .PHONY: help up test lint fmt reset bootstrap debs test-debs test-unit test-acceptance \
-        test-docker translations bench-startup bench-certificates bench-idp bench-exchange
+        test-docker translations bench-startup bench-certificates bench-idp bench-exchange \
+        bench-residence
 
 help:  ## show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -83,6 +84,9 @@ bench-exchange: bootstrap  ## one JSON POST direct vs through two security serve
 bench-idp: bootstrap  ## token endpoint and discovery: the kit's IdP vs node-oidc-provider (npm)
 	@scripts/ensure-debs --required wrk
 	@$(BIN)/python bench/bench_idp.py
+
+bench-residence: bootstrap  ## 50 simulated residents run the certificate journey at once: journeys/minute, issue-step p95
+	@$(BIN)/python bench/bench_residence.py
 
 bench-startup: bootstrap  ## time a second `make up` against one fresh interpreter per service
 	@$(BIN)/python bench/bench_startup.py

@@ -41,6 +41,7 @@ def running_kit(var_dir: Path, postgres: PostgresServer | None) -> Iterator[Runn
     # wait out Retry-After (the limits themselves are tested in services/idp).
     environ: dict[str, str] = {
         "PORTAL_TESTING_ENDPOINTS": "true",
+        "RESIDENCE_TESTING_ENDPOINTS": "true",
         "IDP_RATE_LIMIT_LOGIN": "1000 per minute",
         "IDP_RATE_LIMIT_PIN": "1000 per minute",
     }

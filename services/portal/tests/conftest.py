@@ -14,7 +14,7 @@ import gc
 import json
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -213,6 +213,8 @@ class Call:
     service: str
     path: str
     context: CallContext
+    #: Extra headers the call sent (``headers=``), e.g. X-Madoguchi-On-Behalf-Of.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeExchange:
@@ -232,7 +234,7 @@ class FakeExchange:
 
     def get(self, service: ServiceRef, path: str = "", **kwargs: Any) -> ExchangeResponse:
         context = kwargs.get("context") or CallContext()
-        self.calls.append(Call(str(service), path, context))
+        self.calls.append(Call(str(service), path, context, dict(kwargs.get("headers") or {})))
         outcome = self.answers.get(str(service))
         if outcome is None:
             raise AssertionError(f"the test gave no answer for {service}")

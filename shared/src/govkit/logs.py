@@ -40,8 +40,9 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1\2" + REDACTED,
     ),
-    # My Number: 12 digits, possibly grouped 4-4-4.
-    (re.compile(r"(?<!\d)\d{4}[- ]?\d{4}[- ]?\d{4}(?!\d)"), "************"),
+    # A My Number (12 digits, maybe grouped by 4), not digits inside a longer token such as
+    # a UUID ("a49b1254-0664-4543-9b2a-…"): no ASCII letter, digit or hyphen on either side.
+    (re.compile(r"(?<![0-9A-Za-z-])\d{4}[- ]?\d{4}[- ]?\d{4}(?![0-9A-Za-z-])"), "************"),
 )
 
 

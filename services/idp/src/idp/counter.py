@@ -9,35 +9,21 @@ ever audited or logged.
 
 from __future__ import annotations
 
-import functools
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import pyotp
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from govkit import staff
 from idp import audit
 from idp.card import CardReader, CardState, UnknownCard
 from idp.domain.people import PIN, SIGNING_PASSWORD
-from idp.hashing import check_secret, hash_secret
 from idp.models import CardRecord, Citizen, StaffUser
 
-#: Wrong passwords or codes in a row before a clerk's account locks.
-STAFF_ATTEMPTS = 5
-#: A TOTP code is accepted one 30-second step early or late (pyotp's ``valid_window=1``).
-TOTP_WINDOW = 1
-TOTP_CODE_DIGITS = 6
 MAX_USERNAME = 64
 MAX_QUERY = 100
 MAX_RESULTS = 50
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked against when the username is unknown, so that a miss costs as much as a hit."""
-    return hash_secret("madoguchi-counter-no-such-clerk")
 
 
 class StaffSignInFailed(Exception):
@@ -64,29 +50,18 @@ class Clerk:
     display_name: str
 
 
-def matching_step(secret: str, code: str, now: datetime) -> int | None:
-    """The TOTP time step ``code`` belongs to, within one step of ``now``; ``None`` if none."""
-    if len(code) != TOTP_CODE_DIGITS or not code.isascii() or not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    current = totp.timecode(now)
-    for offset in range(-TOTP_WINDOW, TOTP_WINDOW + 1):
-        if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
-            return current + offset
-    return None
-
-
 def staff_sign_in(
     session: Session, *, username: str, password: str, totp_code: str, now: datetime
 ) -> Clerk:
-    """Check a clerk's password and TOTP code; five failures in a row lock the account.
+    """Check a clerk's password and TOTP code (:func:`govkit.staff.check_attempt`): five
+    failures in a row lock the account.
 
     A code from a time step already used (or older) is refused: a code seen over a shoulder or
     replayed from a log cannot open a second session.
     """
     user = session.get(StaffUser, username) if 0 < len(username) <= MAX_USERNAME else None
     if user is None:
-        check_secret(password, _dummy_hash())
+        staff.miss(password)
         audit.record(session, "staff_signin_failed", now=now, reason="unknown_user")
         session.commit()
         raise StaffSignInFailed("invalid")
@@ -94,16 +69,18 @@ def staff_sign_in(
         audit.record(session, "staff_signin_failed", now=now, staff=user.username, reason="locked")
         session.commit()
         raise StaffSignInFailed("locked")
-    password_ok = check_secret(password, user.password_hash)
-    step = matching_step(user.totp_secret, totp_code.strip(), now)
-    if password_ok and step is not None and user.last_totp_step is not None:
-        reused = step <= user.last_totp_step
-    else:
-        reused = False
-    if not password_ok or step is None or reused:
-        reason = "code_reused" if reused else ("wrong_code" if password_ok else "wrong_password")
-        user.failures += 1
-        if user.failures >= STAFF_ATTEMPTS:
+    attempt = staff.check_attempt(
+        password_hash=user.password_hash,
+        totp_secret=user.totp_secret,
+        last_totp_step=user.last_totp_step,
+        failures=user.failures,
+        password=password,
+        code=totp_code,
+        now=now,
+    )
+    if not attempt.accepted:
+        user.failures = attempt.failures
+        if attempt.locks:
             user.locked_at = now
         session.add(user)
         audit.record(
@@ -111,16 +88,16 @@ def staff_sign_in(
             "staff_signin_failed",
             now=now,
             staff=user.username,
-            reason=reason,
+            reason=attempt.reason,
             failures=user.failures,
             locked=user.locked_at is not None,
         )
         session.commit()
         if user.locked_at is not None:
             raise StaffSignInFailed("locked")
-        raise StaffSignInFailed("code_reused" if reused else "invalid")
+        raise StaffSignInFailed("code_reused" if attempt.reason == "code_reused" else "invalid")
     user.failures = 0
-    user.last_totp_step = step
+    user.last_totp_step = attempt.step
     session.add(user)
     audit.record(session, "staff_signin", now=now, staff=user.username)
     session.commit()

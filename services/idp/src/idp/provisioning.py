@@ -26,7 +26,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyotp
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -39,9 +38,10 @@ from govkit.clock import seed_date
 from govkit.clock import today as kit_today
 from govkit.db import Database
 from govkit.service import DemoLogin
+from govkit.staff import new_password, new_totp_secret
 from idp import audit
 from idp.domain.people import PIN, SIGNING_PASSWORD, may_sign, synthetic_my_number
-from idp.hashing import hash_secret, new_token
+from idp.hashing import hash_secret
 from idp.jpki import JpkiVerifier
 from idp.keys import rotate_on_schedule
 from idp.models import CardRecord, CardSecret, Citizen, StaffUser
@@ -393,7 +393,7 @@ def seed_staff(settings: IdpSettings, session: Session, *, now: datetime) -> lis
     user = session.get(StaffUser, STAFF_USERNAME)
     if user is not None and read_staff_file(settings) is not None:
         return []
-    credentials = StaffCredentials(STAFF_USERNAME, new_token(12), pyotp.random_base32())
+    credentials = StaffCredentials(STAFF_USERNAME, new_password(), new_totp_secret())
     enrol_staff(
         session,
         username=credentials.username,

@@ -113,7 +113,7 @@ def card_of(session: Session, persona: str) -> CardRecord:
 def test_the_seed_gives_every_persona_a_card_that_chains_to_the_pinned_root(
     seeded_app: Flask, trust_service: RunningTrust
 ) -> None:
-    """21 residents, 21 cards; the 5 under 15 have no signing key or certificate; every card's
+    """22 people, 22 cards; the 5 under 15 have no signing key or certificate; every card's
     authentication answer verifies against the root and JPKI CA saved in <data>/trust (the same
     the trust service publishes); every signing certificate carries its holder's basic four."""
     settings = settings_of(seeded_app)
@@ -127,7 +127,7 @@ def test_the_seed_gives_every_persona_a_card_that_chains_to_the_pinned_root(
     with get_database(seeded_app).session() as session:
         citizens = {c.persona: c for c in session.exec(select(Citizen)).all()}
         assert set(citizens) == {p.id for p in personas.people}
-        assert count(session, CardRecord) == 21
+        assert count(session, CardRecord) == 22
         reader = SimulatedCardReader(session, now)
         without_signing = set()
         for persona in personas.people:
@@ -172,11 +172,11 @@ def test_a_second_seed_does_nothing_and_asks_the_trust_service_nothing(
         events_before = count(session, AuditEvent)
     staff_file = (settings.data_dir / "demo-staff.json").read_text(encoding="utf-8")
 
-    assert provisioning.seed(settings, database) == ["21 cards already provisioned"]
+    assert provisioning.seed(settings, database) == ["22 cards already provisioned"]
 
     with database.session() as session:
         assert sorted(session.exec(select(CardRecord.card_id)).all()) == cards_before
-        assert count(session, Citizen) == 21
+        assert count(session, Citizen) == 22
         assert count(session, AuditEvent) == events_before
     assert (settings.data_dir / "demo-staff.json").read_text(encoding="utf-8") == staff_file
 

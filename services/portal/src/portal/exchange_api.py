@@ -1,4 +1,5 @@
-"""The portal's service on the data exchange: ``consents`` (JP-KIT/GOV/DA/portal/consents).
+"""The portal's services on the data exchange: ``consents`` (JP-KIT/GOV/DA/portal/consents) and
+``verification`` (JP-KIT/GOV/DA/portal/verification).
 
 A provider that releases data on the basis of a citizen's consent asks here, through its own
 security server, whether the consent holds: ``GET /exchange/consents/<consent_id>`` answers
@@ -7,6 +8,15 @@ request must come through the exchange (the portal's security server adds ``X-Ro
 anything else is answered 400. Errors are problem+json. ``GET /exchange/openapi.json`` is the
 service's description for the ``getOpenAPI`` metaservice (read by the security server itself,
 without exchange headers).
+
+``POST /exchange/verification`` checks a document for a government agency, exactly as
+``POST /api/v1/verify`` does (same body, same answer), with one difference: for a valid
+residence certificate the portal relays the agency's *statutory* check of whether the person
+still lives at its address. The agency is known by its ``X-Road-Client``, which its security
+server signed and the portal's security server checked against the service's access rights;
+the portal passes its ``law:`` basis and purpose on and names it to the register
+(``X-Madoguchi-On-Behalf-Of``), which records it in the person's data-usage log. Only
+government subsystems (``…/GOV/…``) are answered; the web page never treats anyone as one.
 """
 
 from __future__ import annotations
@@ -18,12 +28,15 @@ from typing import Any
 from flask import Blueprint, g, request
 
 from govkit.access import AccessRule
+from govkit.clock import today
 from govkit.db import get_session
 from govkit.errors import Problem
 from govkit.exchange import IncomingCall, InvalidCall
 from govkit.web import get_settings
 from portal import repository, services
+from portal.api import read_verification_request, verification_answer, verify_sent
 from portal.domain.consents import PROBLEM_BASE
+from portal.exchange import exchange_client
 from portal.models import ConsentRecord
 
 log = logging.getLogger(__name__)
@@ -98,6 +111,42 @@ def consent(consent_id: str) -> dict[str, Any]:
     return consent_document(record)
 
 
+#: Who may have a residence certificate's address checked on a statute: government agencies.
+GOVERNMENT = "GOV"
+
+
+@bp.post("/verification")
+def verification() -> dict[str, Any]:
+    call: IncomingCall = g.exchange_call
+    if call.client.member_class != GOVERNMENT:
+        raise Problem(
+            403,
+            "Government verifiers only",
+            "the exchange's verification service answers government agencies; others use "
+            "POST /api/v1/verify",
+            type=PROBLEM_BASE + "government-verifiers-only",
+        )
+    sent = read_verification_request()
+    verified = verify_sent(sent)
+    address = services.check_moved_since_issue(
+        exchange=exchange_client(),
+        result=verified.result,
+        case_id=call.issue or services.new_case_id(today(get_settings())),
+        verifier=str(call.client),
+        legal_basis=call.legal_basis,
+        purpose=call.purpose,
+    )
+    log.info(
+        "document verified over the exchange",
+        extra={
+            "client": str(call.client),
+            "document_id": verified.result.document_id,
+            "x_road_id": call.x_road_id,
+        },
+    )
+    return {**verification_answer(verified, address), "verifier": str(call.client)}
+
+
 _CONSENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
@@ -146,11 +195,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Madoguchi portal: consents",
+            "title": "Madoguchi portal: consents and document verification",
             "version": "1",
             "description": (
                 "Consents citizens give on the Madoguchi portal, for providers that release "
-                "data on the basis of consent (JP-KIT/GOV/DA/portal/consents)."
+                "data on the basis of consent (JP-KIT/GOV/DA/portal/consents); documents "
+                "checked for government agencies (JP-KIT/GOV/DA/portal/verification)."
             ),
         },
         "servers": [{"url": f"{base_url}/exchange"}],
@@ -180,7 +230,27 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "404": {"description": "Unknown consent", "content": problem},
                     },
                 }
-            }
+            },
+            "/verification": {
+                "post": {
+                    "operationId": "verifyDocument",
+                    "summary": "Check a document for a government agency",
+                    "description": (
+                        'The body of POST /api/v1/verify: JSON {"qr": "MDG1:…", '
+                        '"freshness": …} or a multipart upload (document). For a valid '
+                        "residence certificate, address_check says whether the person still "
+                        "lives at its address: the portal relays the caller's law: basis "
+                        "(X-Madoguchi-Legal-Basis) to Sakuragi City naming the caller, and the "
+                        "city records the check in the person's data-usage log."
+                    ),
+                    "responses": {
+                        "200": {"description": "The verdict (as POST /api/v1/verify)"},
+                        "400": {"description": "Nothing the portal can read", "content": problem},
+                        "403": {"description": "Not a government agency", "content": problem},
+                        "503": {"description": "No trust list", "content": problem},
+                    },
+                }
+            },
         },
         "components": {"schemas": {"Consent": _CONSENT_SCHEMA, "Problem": _PROBLEM_SCHEMA}},
     }

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from govkit.certificates.issuer import DocumentIssuer, DocumentView, Row
 from govkit.certificates.status import DocumentStatus
 from govkit.certificates.trustlist import TrustList, TrustListStore
-from govkit.certificates.verify import Result, StatusSource, verify_pdf, verify_qr
+from govkit.certificates.verify import Result, StatusSource, Verdict, verify_pdf, verify_qr
 from govkit.certificates.wareki import both
 from portal import providers, repository
 from portal.domain import consents, freshness, specimen, usage
@@ -420,3 +420,136 @@ def fetch_data_usage(*, exchange: providers.Exchange, subject: str, case_id: str
             },
         )
     return UsageOutcome(case_id, records=answer.records, head=answer.head, verdict=verdict)
+
+
+# -- residence certificates: moved since issue? ---------------------------------------------------
+
+#: The document type of Sakuragi City's residence certificates (住民票の写し) and their issuer.
+RESIDENCE_CERTIFICATE = "residence-certificate"
+RESIDENCE_ISSUER = "GOV/LG-139998"
+
+
+@dataclass(frozen=True)
+class AddressOutcome:
+    """Whether the person on a valid residence certificate still lives at its address: the
+    register's answer, why there is none, or (``asked`` False, no failure) that the verifier
+    gave no check code, so nothing was asked."""
+
+    case_id: str
+    asked: bool
+    check: providers.AddressCheck | None = None
+    failure: providers.ExchangeFailed | None = None
+
+
+def can_check_address(result: Result) -> bool:
+    """Whether the document is a valid residence certificate of Sakuragi City."""
+    return (
+        result.verdict is Verdict.VALID
+        and result.document_type == RESIDENCE_CERTIFICATE
+        and result.issuer_member == RESIDENCE_ISSUER
+        and result.document_id is not None
+    )
+
+
+def check_moved_since_issue(
+    *,
+    exchange: providers.Exchange,
+    result: Result,
+    case_id: str,
+    consent_id: str | None = None,
+    verifier: str | None = None,
+    legal_basis: str | None = None,
+    purpose: str | None = None,
+) -> AddressOutcome | None:
+    """Ask Sakuragi City whether the person on the residence certificate ``result`` judged
+    valid has moved since it was issued (``None`` for any other document).
+
+    A private verifier (a bank or landlord on the verification page) needs the person's check
+    code, their consent ``consent_id``; without it nothing is asked. A government ``verifier``
+    (a subsystem that called the portal's verification service through the exchange, which
+    vouched for it) is relayed on its own ``law:`` ``legal_basis``, and named to the register.
+    """
+    if not can_check_address(result):
+        return None
+    assert result.document_id is not None
+    if verifier is not None:
+        if legal_basis is None or not legal_basis.startswith("law:"):
+            failure = providers.ExchangeFailed(Reason.STATUTORY_BASIS_NEEDED)
+            return AddressOutcome(case_id, asked=False, failure=failure)
+        basis, on_behalf_of = legal_basis, verifier
+    elif consent_id is None:
+        return AddressOutcome(case_id, asked=False)
+    else:
+        basis, on_behalf_of = f"consent:{consent_id}", None
+    try:
+        check = providers.read_address_check(
+            exchange,
+            document_id=result.document_id,
+            legal_basis=basis,
+            case_id=case_id,
+            purpose=purpose or providers.ADDRESS_CHECK_PURPOSE,
+            on_behalf_of=on_behalf_of,
+        )
+    except providers.ExchangeFailed as failure:
+        log.warning(
+            "address check not answered",
+            extra={
+                "case_id": case_id,
+                "document_id": result.document_id,
+                "verifier": verifier,
+                "reason": failure.reason.value,
+                "code": failure.code,
+                "x_road_id": failure.x_road_id,
+            },
+        )
+        return AddressOutcome(case_id, asked=True, failure=failure)
+    log.info(
+        "address checked",
+        extra={"case_id": case_id, "document_id": result.document_id, "verifier": verifier},
+    )
+    return AddressOutcome(case_id, asked=True, check=check)
+
+
+# -- the citizen's documents -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentsOutcome:
+    """The certificates the city issued to the citizen, or why they cannot be shown; and the
+    citizen's current address-check consent (their check code), if given."""
+
+    case_id: str
+    certificates: list[providers.OwnCertificate] = field(default_factory=list)
+    failure: providers.ExchangeFailed | None = None
+    check_code: ConsentRecord | None = None
+
+
+def fetch_my_documents(
+    *, session: Session, exchange: providers.Exchange, subject: str, case_id: str
+) -> DocumentsOutcome:
+    latest = repository.find_latest_consent(
+        session=session, subject=subject, offer=consents.ADDRESS_CHECK.key
+    )
+    code = latest if latest is not None and latest.status == consents.ConsentStatus.GIVEN else None
+    try:
+        certificates = providers.read_own_certificates(exchange, subject=subject, case_id=case_id)
+    except providers.ExchangeFailed as failure:
+        log.warning(
+            "documents not available",
+            extra={"case_id": case_id, "reason": failure.reason.value, "code": failure.code},
+        )
+        return DocumentsOutcome(case_id, failure=failure, check_code=code)
+    return DocumentsOutcome(case_id, certificates=certificates, check_code=code)
+
+
+def fetch_my_document_pdf(
+    *, exchange: providers.Exchange, subject: str, document_id: str, case_id: str
+) -> bytes:
+    """The signed PDF of a certificate issued to the citizen, passed through and never kept;
+    :class:`~portal.providers.ExchangeFailed` otherwise (``unknown-document`` for one that is
+    not theirs)."""
+    pdf = providers.read_own_certificate_pdf(
+        exchange, subject=subject, document_id=document_id, case_id=case_id
+    )
+    log.info("document passed to its owner", extra={"case_id": case_id, "document_id": document_id})
+    return pdf

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from portal.domain.consents import (
+    ADDRESS_CHECK,
+    ASKED_ON_CONSENTS_PAGE,
     BASIC_FOUR,
     OFFERS,
     Action,
@@ -17,6 +19,7 @@ from portal.domain.consents import (
     available_actions,
     decide,
     give,
+    read_consent_code,
     refuse,
     withdraw,
 )
@@ -29,8 +32,33 @@ REFUSED = Consent("C-1", BASIC_FOUR.key, ConsentStatus.REFUSED, refused_at=T0)
 WITHDRAWN = Consent("C-1", BASIC_FOUR.key, ConsentStatus.WITHDRAWN, given_at=T0, withdrawn_at=T1)
 
 
+def test_the_check_code_is_a_consent_to_the_registers_address_check() -> None:
+    assert OFFERS["residence-address-check"] == ADDRESS_CHECK
+    assert ADDRESS_CHECK.consumer == "JP-KIT/GOV/DA/portal"
+    assert ADDRESS_CHECK.provider_service == "JP-KIT/GOV/LG-139998/residence/address-check"
+    assert ADDRESS_CHECK.items == ("moved_since_issue",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("C-MFRGGZDFMZTWQ2LK", "C-MFRGGZDFMZTWQ2LK"),
+        (" c-mfrg gzdf mztw q2lk ", "C-MFRGGZDFMZTWQ2LK"),
+        ("CMFRGGZDFMZTWQ2LK", "C-MFRGGZDFMZTWQ2LK"),
+        ("Ｃ－ＭＦＲＧＧＺＤＦＭＺＴＷＱ２ＬＫ", "C-MFRGGZDFMZTWQ2LK"),
+        ("C-MFRGGZDFMZTWQ2L", None),
+        ("C-MFRGGZDFMZTWQ2L1", None),  # 1 is not base32
+        ("D-MFRGGZDFMZTWQ2LK", None),
+        ("", None),
+    ],
+)
+def test_a_check_code_is_read_as_people_type_it(typed: str, code: str | None) -> None:
+    assert read_consent_code(typed) == code
+
+
 def test_the_demo_offer_is_the_portal_reading_the_basic_four_from_sakuragi_city() -> None:
-    assert OFFERS == {"residence-basic-four": BASIC_FOUR}
+    assert OFFERS["residence-basic-four"] == BASIC_FOUR
+    assert ASKED_ON_CONSENTS_PAGE == ("residence-basic-four",)
     assert BASIC_FOUR.consumer == "JP-KIT/GOV/DA/portal"
     assert BASIC_FOUR.provider_service == "JP-KIT/GOV/LG-139998/residence/basic-four"
     # Every item the register releases under basic-four is covered.

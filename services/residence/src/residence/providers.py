@@ -34,6 +34,9 @@ from residence.domain.errors import ConsentNotFound, ConsentUnverifiable
 
 #: The portal's consent register on the exchange.
 CONSENTS = ServiceRef.parse("JP-KIT/GOV/DA/portal/consents")
+#: The subsystem that keeps the citizens' consents (the portal), which asks the register for
+#: private verifiers on their consent, never on a statute of its own.
+CONSENT_KEEPER = str(CONSENTS.provider)
 #: Why the register may ask about a consent (a public body checking the basis of its own
 #: provision of personal information), and what the citizen's tracker calls it.
 CONSENT_CHECK_BASIS = "law:個人情報の保護に関する法律第69条"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def test_the_document_describes_both_services(app) -> None:
+def test_the_document_describes_every_service(app) -> None:
     answer = app.test_client().get("/exchange/openapi.json")  # no exchange headers needed
     assert answer.status_code == 200
     assert answer.mimetype == "application/json"
@@ -13,6 +13,11 @@ def test_the_document_describes_both_services(app) -> None:
     assert set(document["paths"]) == {
         "/basic-four/residents/{exchange_id}",
         "/data-usage/residents/{exchange_id}/events",
+        "/household/residents/{exchange_id}/household",
+        "/address-check/certificates/{document_id}",
+        "/address-changes/events",
+        "/documents/residents/{exchange_id}/certificates",
+        "/documents/residents/{exchange_id}/certificates/{document_id}/pdf",
     }
     basic_four = document["paths"]["/basic-four/residents/{exchange_id}"]["get"]
     assert set(basic_four["responses"]) == {"200", "400", "403", "404", "503"}

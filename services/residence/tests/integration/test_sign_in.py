@@ -3,8 +3,11 @@ the contract every citizen-facing service keeps (govkit.testing.sign_in)."""
 
 from pathlib import Path
 
+from flask import Flask
+
 from govkit.db import Database, upgrade
 from govkit.service import load_definition
+from govkit.testing import check_page
 from govkit.testing.sign_in import SignInContract
 
 
@@ -13,9 +16,19 @@ class TestSignIn(SignInContract):
     sector = "GOV/LG-139998"
     client_name = "住民票の写し（桜木市）"
 
+    def test_the_start_page_has_a_sign_in_button(self, app: Flask) -> None:
+        """The start button leads into the journey (which asks for the card first)."""
+        client = app.test_client()
+        client.set_cookie("kit_lang", "en")
+        page = check_page(client.get("/"), lang="en")
+        button = page.select_one("a.govuk-button--start")
+        assert button.get_text(strip=True) == "Start now"
+        assert button["href"] == "/request/who"
+        assert client.get("/request/who").headers["Location"].startswith("/auth/login")
+
     def test_prepare_says_why_it_did_not_register(self, tmp_path: Path) -> None:
         """As the contract's, except that residence's seed also fills the resident register
-        first (so it needs a database, and says two things)."""
+        first (so it needs a database), enrols the demo clerk and obtains the city's seal."""
         definition = load_definition(self.service)
         settings = definition.settings(
             {}, environment="test", secret_key="s" * 48, data_dir=tmp_path
@@ -24,8 +37,10 @@ class TestSignIn(SignInContract):
         try:
             upgrade(database, definition.migrations)
             assert definition.seed is not None
-            register, client = definition.seed(settings, database)
+            lines = definition.seed(settings, database)
         finally:
             database.dispose()
-        assert register.startswith("resident register of 桜木市: 19 residents")
+        register, *_clerk, seal, client = lines
+        assert register.startswith("resident register of 桜木市: 20 residents")
+        assert seal.startswith("no seal (no registration token)")
         assert client.startswith("OpenID client not registered: no registration token")

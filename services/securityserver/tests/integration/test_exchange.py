@@ -1,5 +1,6 @@
 """The exchange end to end: two real security servers (ss-da, ss-lg139998) between a consumer
-and a provider information system, with trust and central running, as `make up` starts them.
+and a provider information system, with trust and central running, as `make up` starts them
+(and the real resident register, for one call a government verifier's check makes).
 
 Every bad input of issue #5 gets its exact fault type and status here; the provider IS is a
 small recording server, so "nothing forwarded" is checked, not assumed.
@@ -142,6 +143,17 @@ base_url = "http://127.0.0.1:{unused_port}"
 
 [[services.rights]]
 {right}
+
+[[services]]
+subsystem = "residence"
+code = "address-check"
+base_url = "{{residence_url}}/exchange/address-check"
+timeout = 10
+
+[[services.rights]]
+{right}
+method = "GET"
+path = "/certificates/*"
 """
 
 
@@ -187,7 +199,7 @@ def exchange(
     catalogue = var / "lg-catalogue.toml"
     catalogue.write_text(_catalogue(provider, free_port()), encoding="utf-8")
     manifest = Manifest.load(pytestconfig.rootpath / "kit.toml").select(
-        ["trust", "central", "ss-da", "ss-lg139998"]
+        ["trust", "central", "ss-da", "ss-lg139998", "residence"]
     )
     extra = {
         "ss-lg139998": {"SECURITYSERVER_CATALOGUE": str(catalogue)},
@@ -522,6 +534,58 @@ def test_an_expired_global_configuration_stops_traffic(exchange: Exchange) -> No
     assert json.loads(answer.body)["type"] == "Server.ClientProxy.OutdatedGlobalConf"
 
 
+# -- the resident register behind the exchange -------------------------------------------------
+
+
+def test_a_government_verifiers_check_reaches_the_register_through_both_servers(
+    exchange: Exchange,
+) -> None:
+    """The portal relays the statutory check of the pension service (its X-Road-Client at the
+    portal) to Sakuragi City's register: the headers survive both servers' signing, and the
+    register answers and records whom the check was for."""
+    from sqlmodel import select
+
+    from residence.models import DataUsageEvent, IssuedCertificate, Resident
+    from residence.settings import ResidenceSettings
+
+    spec = next(s for s in exchange.stack.manifest.services if s.instance == "residence")
+    settings = ResidenceSettings.from_env(exchange.stack.environment_for(spec))
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            kenta = session.get(Resident, "H1-1")
+            assert kenta is not None
+            pseudonym = kenta.exchange_pseudonym
+            session.add(
+                IssuedCertificate(
+                    document_id="JR-139998-20261101-000001", request_id="R-1", status_index=1,
+                    owner_sub="sub", owner_pseudonym=pseudonym, subject="H1-1", members=["H1-1"],
+                    address_at_issue=kenta.address, sha256="0" * 64, qr_text="MDG1:X",
+                    pdf=b"%PDF-1.7", issued_at=datetime.now(UTC), status="issued",
+                )
+            )  # fmt: skip
+            session.commit()
+        response = exchange.call(
+            "/r1/JP-KIT/GOV/LG-139998/residence/address-check/certificates/"
+            "JR-139998-20261101-000001",
+            headers={
+                "X-Madoguchi-Legal-Basis": "law:%E5%8E%9A%E7%94%9F%E5%B9%B4%E9%87%91",
+                "X-Madoguchi-Purpose": "enrolment",
+                "X-Madoguchi-On-Behalf-Of": "JP-KIT/GOV/JPS/pension",
+            },
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["subject_still_at_address"], body["moved_on"]) == (True, None)
+        with database.session() as session:
+            statement = select(DataUsageEvent).where(DataUsageEvent.subject == pseudonym)
+            (event,) = session.exec(statement).all()
+            assert (event.client, event.outcome) == (PORTAL, "served")
+            assert event.purpose == "enrolment (for JP-KIT/GOV/JPS/pension)"
+    finally:
+        database.dispose()
+
+
 # -- metaservices, monitoring, health --------------------------------------------------------------
 
 
@@ -536,10 +600,13 @@ def test_list_clients_comes_from_global_configuration(exchange: Exchange) -> Non
 def test_list_and_allowed_methods(exchange: Exchange) -> None:
     base = "/r1/JP-KIT/GOV/LG-139998/residence"
     listed = exchange.call(f"{base}/listMethods").json()["service"]
-    assert {s["service_code"] for s in listed} == {"echo", "private", "closed", "down"}
+    assert {s["service_code"] for s in listed} == {
+        "echo", "private", "closed", "down", "address-check",
+    }  # fmt: skip
     allowed = exchange.call(f"{base}/allowedMethods").json()["service"]
     by_code = {s["service_code"]: s["endpoint_list"] for s in allowed}
-    assert set(by_code) == {"echo", "closed", "down"}  # 'private' grants the portal nothing
+    # 'private' grants the portal nothing
+    assert set(by_code) == {"echo", "closed", "down", "address-check"}
     assert {"method": "GET", "path": "/teapot"} in by_code["echo"]
 
 

@@ -9,7 +9,9 @@ Mechanisms only; each service decides which pages need which level.
 * :mod:`govkit.auth.registration` — the client key and the registration (``kit prepare``);
 * :mod:`govkit.auth.client` — discovery, keys, token endpoint, userinfo;
 * :mod:`govkit.auth.idtoken` — ID token and logout token checks;
-* :mod:`govkit.auth.flow` — state, nonce and PKCE of a sign-in in progress.
+* :mod:`govkit.auth.flow` — state, nonce and PKCE of a sign-in in progress;
+* :mod:`govkit.auth.signing` — :class:`CardSignature` (a My Number card's signature from the
+  provider's signing step-up) and :func:`verify_card_signature` for stored ones.
 
 In an app factory::
 
@@ -43,21 +45,27 @@ from govkit.auth.registration import (
     register_client,
     seed_client,
 )
+from govkit.auth.signing import CardSignature, verify_card_signature
 from govkit.auth.web import (
     Citizen,
     RelyingParty,
+    SignatureRefusal,
     citizen_access,
     current_citizen,
     init_auth,
     login_required,
     relying_party,
     render_signed_in,
+    request_signature,
     require_citizen,
+    signature_for,
+    signature_refusal,
 )
 
 __all__ = [
     "AuthError",
     "AuthTables",
+    "CardSignature",
     "Citizen",
     "ClientIdentity",
     "IdTokenClaims",
@@ -69,6 +77,7 @@ __all__ = [
     "Registration",
     "RegistrationError",
     "RelyingParty",
+    "SignatureRefusal",
     "TokenRequestFailed",
     "acr_satisfies",
     "auth_tables",
@@ -80,8 +89,12 @@ __all__ = [
     "register_client",
     "relying_party",
     "render_signed_in",
+    "request_signature",
     "require_citizen",
     "seed_client",
+    "signature_for",
+    "signature_refusal",
     "validate_id_token",
     "validate_logout_token",
+    "verify_card_signature",
 ]

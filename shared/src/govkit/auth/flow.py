@@ -3,6 +3,7 @@
 A flow starts when the browser is sent to the provider and ends at the callback. It is kept
 in the browser's (signed) session cookie, keyed by its ``state``, so a citizen may start
 sign-in in two tabs; only the last few flows are kept and each expires after a few minutes.
+A signing step-up is a flow too, with the digest the card is asked to sign (``sign_digest``).
 Pure functions over plain dicts (what the session stores): no Flask here.
 """
 
@@ -42,6 +43,8 @@ class PendingFlow:
     max_age: int | None
     prompt: str | None
     started_at: float
+    #: base64url SHA-256 the card is asked to sign: a signing step-up, not a sign-in.
+    sign_digest: str | None = None
 
     @classmethod
     def start(
@@ -52,6 +55,7 @@ class PendingFlow:
         max_age: int | None,
         prompt: str | None,
         now: float,
+        sign_digest: str | None = None,
     ) -> PendingFlow:
         return cls(
             state=secrets.token_urlsafe(32),
@@ -62,6 +66,7 @@ class PendingFlow:
             max_age=max_age,
             prompt=prompt,
             started_at=now,
+            sign_digest=sign_digest,
         )
 
     @property
@@ -79,17 +84,23 @@ class PendingFlow:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(**{name: data[name] for name in cls.__dataclass_fields__})
-        except (KeyError, TypeError):
+            return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+        except TypeError:  # a field without a default is missing
             return None
 
 
-def remember(flows: Any, flow: PendingFlow) -> dict[str, dict[str, Any]]:
-    """``flows`` plus ``flow``, keeping only the newest :data:`MAX_FLOWS`."""
+def remember(flows: Any, flow: PendingFlow, *, keep: int = MAX_FLOWS) -> dict[str, dict[str, Any]]:
+    """``flows`` plus ``flow``, keeping only the newest ``keep``."""
     kept = dict(flows) if isinstance(flows, dict) else {}
     kept[flow.state] = flow.as_dict()
-    newest = sorted(kept.items(), key=lambda item: _started(item[1]))[-MAX_FLOWS:]
-    return dict(newest)
+    return newest(kept, keep)
+
+
+def newest(flows: Any, keep: int = MAX_FLOWS) -> dict[str, dict[str, Any]]:
+    """The ``keep`` newest of ``flows``."""
+    kept = dict(flows) if isinstance(flows, dict) else {}
+    ordered = sorted(kept.items(), key=lambda item: _started(item[1]))
+    return dict(ordered[-keep:]) if keep > 0 else {}
 
 
 def take(flows: Any, state: str | None) -> tuple[PendingFlow | None, dict[str, dict[str, Any]]]:

@@ -16,9 +16,17 @@
 
 Views use :func:`login_required` (or a blueprint :func:`citizen_access` rule) and
 :func:`current_citizen`; its ``exchange_id`` is the citizen's exchange pseudonym when the
-provider released the ``exchange_id`` claim (to the kit's own services only). Failures at the
+provider released the ``exchange_id`` claim (to the kit's own services only), its
+``birthdate`` the date of birth when the ``birthdate`` scope released it. Failures at the
 callback are plain-language pages, never a 500; an unreachable provider gives a 503 page
 "sign-in is unavailable". Nothing secret is logged.
+
+A submission that legally needs a signature asks for the provider's signing step-up:
+:func:`request_signature` (the digest to sign, the purpose shown, the page to come back to)
+sends the browser to the provider, which reuses its card session and asks for the signing
+password; back at that page, :func:`signature_for` gives the checked
+:class:`~govkit.auth.signing.CardSignature`, or :func:`signature_refusal` why there is none
+(never an error page). The round trip never changes who is signed in here.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -49,6 +58,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -61,11 +71,21 @@ from govkit.auth.client import (
     ProviderClient,
     ProviderUnavailable,
     TokenRequestFailed,
+    TokenResponse,
 )
-from govkit.auth.flow import PendingFlow, remember, take
-from govkit.auth.idtoken import LEVELS, InvalidToken, acr_satisfies
+from govkit.auth.flow import MAX_FLOWS, PendingFlow, newest, remember, take
+from govkit.auth.idtoken import LEVELS, IdTokenClaims, InvalidToken, acr_satisfies
 from govkit.auth.models import AuthTables
 from govkit.auth.presenters import agency_identifier
+from govkit.auth.signing import (
+    DIGEST_SIZE,
+    MAX_PURPOSE,
+    SIGN_SCOPE,
+    SIGNATURE_CLAIM,
+    CardSignature,
+    MalformedSignature,
+    b64url,
+)
 from govkit.config import ServiceSettings
 from govkit.http import kit_session
 from govkit.web import csrf, register_blueprint, safe_next
@@ -95,6 +115,19 @@ NAME_CLAIMS = {
 #: The citizen's exchange pseudonym (``X-Road-UserId``), a claim the provider releases to the
 #: kit's own services: kept from the ID token (else userinfo) when it is there.
 EXCHANGE_ID_CLAIM = "exchange_id"
+#: The date of birth (``YYYY-MM-DD``, scope ``birthdate``): kept from userinfo (else the ID token).
+BIRTHDATE_CLAIM = "birthdate"
+#: Card signatures received and not yet taken by the service (digest → the claim and signer).
+SIGNATURES_KEY = "auth_signatures"
+#: Why the last signing step-up came back without a signature.
+SIGNATURE_REFUSAL_KEY = "auth_signature_refusal"
+#: At most this many signatures wait in the session: each holds a certificate (~1 kB of a
+#: cookie that must stay under 4 kB), and the service takes it on the very next page.
+MAX_SIGNATURES = 1
+#: …and while one waits, fewer sign-ins in progress are kept (the certificate takes their room).
+FLOWS_BESIDE_SIGNATURE = 2
+#: A signature needs the card: the provider's SSO session is reused only if it is a card one.
+SIGNING_ACR = "aal3"
 #: Errors that only mean "not signed in at the provider" for a silent (prompt=none) check.
 SILENT_ERRORS = frozenset(
     {"login_required", "interaction_required", "consent_required", "account_selection_required"}
@@ -123,6 +156,8 @@ class Citizen:
     name_latin: str | None = None
     #: The exchange pseudonym (the ``exchange_id`` claim), or ``None`` if none was released.
     exchange_id: str | None = None
+    #: The date of birth (the ``birthdate`` claim), or ``None`` if none was released.
+    birthdate: date | None = None
 
     @property
     def display_name(self) -> str:
@@ -216,8 +251,22 @@ def _citizen_from(data: dict[str, Any]) -> Citizen | None:
             auth_time=datetime.fromtimestamp(int(data["auth_time"]), UTC),
             **{key: names.get(key) for key in NAME_CLAIMS if isinstance(names.get(key), str)},
             exchange_id=_exchange_id(data.get(EXCHANGE_ID_CLAIM)),
+            birthdate=_birthdate(data.get(BIRTHDATE_CLAIM)),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError):
+        return None
+
+
+_BIRTHDATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _birthdate(value: Any) -> date | None:
+    """The date of a ``birthdate`` claim (``YYYY-MM-DD``); ``None`` for anything else."""
+    if not isinstance(value, str) or not _BIRTHDATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
         return None
 
 
@@ -431,7 +480,7 @@ def login() -> ResponseReturnValue:
     flow = PendingFlow.start(
         next_url=next_url, acr=acr, max_age=max_age, prompt=prompt, now=time.time()
     )
-    session[FLOWS_KEY] = remember(session.get(FLOWS_KEY), flow)
+    _remember_flow(flow)
     params = {
         "response_type": "code",
         "client_id": client.client_id,
@@ -460,14 +509,15 @@ def callback() -> ResponseReturnValue:
         session[FLOWS_KEY] = left
     else:
         session.pop(FLOWS_KEY, None)
+    if flow is not None and flow.sign_digest is not None:
+        return _finish_signing(rp, flow)
     next_url = flow.next_url if flow is not None else "/"
     try:
-        metadata = rp.provider.metadata()
+        wrong_issuer = _wrong_issuer(rp)
     except ProviderUnavailable as exc:
         return _unavailable(str(exc), next_url)
-    issuer = request.args.get("iss")
-    if issuer != rp.provider.issuer and (issuer is not None or metadata.iss_parameter_supported):
-        return _failed("issuer_mismatch", next_url)  # RFC 9207: a mix-up, or a forged answer
+    if wrong_issuer:
+        return _failed("issuer_mismatch", next_url)
     if flow is None:
         return _start_again("unknown_state")
     if flow.expired(time.time()):
@@ -480,20 +530,7 @@ def callback() -> ResponseReturnValue:
     if not code or len(code) > 512:
         return _failed("no_code", next_url)
     try:
-        client = rp.identity()
-        tokens = rp.provider.exchange_code(
-            client, code=code, redirect_uri=rp.redirect_uri, code_verifier=flow.verifier
-        )
-        if tokens.id_token is None:
-            raise InvalidToken("no_id_token", "the token answer has no ID token")
-        claims = rp.provider.validate_id_token(
-            tokens.id_token,
-            client_id=client.client_id,
-            nonce=flow.nonce,
-            access_token=tokens.access_token,
-            required_acr=flow.acr,
-            max_age=flow.max_age,
-        )
+        tokens, claims = _tokens(rp, flow, code)
         userinfo = rp.provider.userinfo(tokens.access_token)
         if userinfo.get("sub") != claims.sub:
             raise InvalidToken("userinfo_sub", "userinfo is about someone else")
@@ -525,10 +562,47 @@ def callback() -> ResponseReturnValue:
     )
     if exchange_id is not None:
         signed_in[EXCHANGE_ID_CLAIM] = exchange_id
+    birthdate = userinfo.get(BIRTHDATE_CLAIM, claims.claims.get(BIRTHDATE_CLAIM))
+    if _birthdate(birthdate) is not None:
+        signed_in[BIRTHDATE_CLAIM] = birthdate
     session[SESSION_KEY] = signed_in
     g.pop("auth_citizen", None)
     log.info("signed in", extra={"acr": claims.acr})
     return redirect(flow.next_url, 303)
+
+
+def _remember_flow(flow: PendingFlow) -> None:
+    keep = FLOWS_BESIDE_SIGNATURE if session.get(SIGNATURES_KEY) else MAX_FLOWS
+    session[FLOWS_KEY] = remember(session.get(FLOWS_KEY), flow, keep=keep)
+
+
+def _wrong_issuer(rp: RelyingParty) -> bool:
+    """Whether the answer names another issuer (RFC 9207: a mix-up, or a forged answer);
+    raises :class:`ProviderUnavailable` when the discovery document cannot be had."""
+    metadata = rp.provider.metadata()
+    issuer = request.args.get("iss")
+    return issuer != rp.provider.issuer and (issuer is not None or metadata.iss_parameter_supported)
+
+
+def _tokens(rp: RelyingParty, flow: PendingFlow, code: str) -> tuple[TokenResponse, IdTokenClaims]:
+    """Trade the code for tokens and check the ID token against the flow; the tokens and the
+    ID token's claims (raises ``ProviderUnavailable``, ``TokenRequestFailed``,
+    ``InvalidToken``)."""
+    client = rp.identity()
+    tokens = rp.provider.exchange_code(
+        client, code=code, redirect_uri=rp.redirect_uri, code_verifier=flow.verifier
+    )
+    if tokens.id_token is None:
+        raise InvalidToken("no_id_token", "the token answer has no ID token")
+    claims = rp.provider.validate_id_token(
+        tokens.id_token,
+        client_id=client.client_id,
+        nonce=flow.nonce,
+        access_token=tokens.access_token,
+        required_acr=flow.acr,
+        max_age=flow.max_age,
+    )
+    return tokens, claims
 
 
 def _provider_error(error: str, flow: PendingFlow) -> Response:
@@ -667,6 +741,253 @@ def backchannel_logout() -> ResponseReturnValue:
     response = current_app.response_class(b"", status=200)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# -- signing step-up ----------------------------------------------------------------------------
+
+
+class SignatureRefusal(StrEnum):
+    """Why a signing step-up came back without a signature (:func:`signature_refusal`)."""
+
+    #: The citizen chose not to sign at the provider, or their card could not sign there
+    #: (signing password locked after 5 wrong entries, or a card holder under 15: the
+    #: provider's page said which, and the only way on was "Do not sign").
+    CANCELLED = "cancelled"
+    #: The round trip took longer than a flow lives.
+    EXPIRED = "expired"
+    #: The signer is not the citizen signed in here.
+    OTHER_CITIZEN = "other_citizen"
+    #: The sign-in here ended while the citizen was signing.
+    SIGNED_OUT = "signed_out"
+    #: The provider could not be reached or had trouble.
+    UNAVAILABLE = "unavailable"
+    #: A signature came back but is not a valid card signature over the digest asked for.
+    INVALID = "invalid"
+    #: The provider's answer could not be accepted (an error, a bad token).
+    FAILED = "failed"
+
+    @property
+    def message(self) -> str:
+        """What to tell the citizen, in plain language (translated)."""
+        return str(_REFUSAL_MESSAGES[self])
+
+
+_REFUSAL_MESSAGES = {
+    SignatureRefusal.CANCELLED: _l(
+        "You have not signed, so nothing has been sent. Either you chose not to sign, or your "
+        "card could not sign (the signing password is locked, or signing is not available to "
+        "people under 15)."
+    ),
+    SignatureRefusal.EXPIRED: _l(
+        "Signing took too long, so nothing has been sent. Start signing again."
+    ),
+    SignatureRefusal.OTHER_CITIZEN: _l(
+        "The card that signed is not the card of the person signed in to this service, so the "
+        "signature has not been accepted and nothing has been sent."
+    ),
+    SignatureRefusal.SIGNED_OUT: _l(
+        "You were signed out while signing, so nothing has been sent. Sign in and sign again."
+    ),
+    SignatureRefusal.UNAVAILABLE: _l(
+        "Signing is unavailable at the moment because Madoguchi ID cannot be reached. Try "
+        "again in a few minutes. Nothing you entered has been lost."
+    ),
+    SignatureRefusal.INVALID: _l(
+        "The signature could not be checked, so it has not been accepted and nothing has been "
+        "sent. Try signing again."
+    ),
+    SignatureRefusal.FAILED: _l(
+        "The answer from Madoguchi ID could not be accepted, so nothing has been signed or "
+        "sent. Try signing again. If it happens again, try later."
+    ),
+}
+
+
+def _signing_scope(scope: str) -> str:
+    scopes = scope.split()
+    return " ".join(scopes if SIGN_SCOPE in scopes else [*scopes, SIGN_SCOPE])
+
+
+def _forget_signing(encoded: str) -> None:
+    """Drop what an earlier round trip for this digest left behind (and any refusal)."""
+    session.pop(SIGNATURE_REFUSAL_KEY, None)
+    stored = session.get(SIGNATURES_KEY)
+    if isinstance(stored, dict) and encoded in stored:
+        left = {key: value for key, value in stored.items() if key != encoded}
+        if left:
+            session[SIGNATURES_KEY] = left
+        else:
+            session.pop(SIGNATURES_KEY, None)
+
+
+def _refuse_signature(
+    encoded: str, reason: SignatureRefusal, next_url: str, detail: str | None = None
+) -> Response:
+    """Back to the service's page, which reads the reason with :func:`signature_refusal`."""
+    level = (
+        logging.WARNING
+        if reason in (SignatureRefusal.INVALID, SignatureRefusal.FAILED)
+        else logging.INFO
+    )
+    log.log(level, "no signature", extra={"reason": detail or str(reason)})
+    session[SIGNATURE_REFUSAL_KEY] = {"digest": encoded, "reason": str(reason)}
+    return redirect(next_url, 303)
+
+
+def request_signature(*, digest: bytes, purpose: str, next_url: str) -> Response:
+    """Ask the signed-in citizen to sign ``digest`` (the SHA-256 of the submission) with their
+    My Number card; the redirect to the provider, whose page shows ``purpose`` (up to 200
+    characters) and asks for the signing password.
+
+    The provider's single sign-on session is reused (no PIN again) when it is a card one. The
+    browser comes back to ``next_url`` (a path on this service) either way: then
+    :func:`signature_for` gives the checked signature, or :func:`signature_refusal` says why
+    there is none. Call it from a view behind :func:`login_required`.
+    """
+    if not isinstance(digest, bytes) or len(digest) != DIGEST_SIZE:
+        raise ValueError("digest must be the 32 bytes of a SHA-256 digest")
+    purpose = purpose.strip() if isinstance(purpose, str) else ""
+    if not purpose or len(purpose) > MAX_PURPOSE:
+        raise ValueError(f"purpose must be 1 to {MAX_PURPOSE} characters")
+    if current_citizen() is None:
+        raise RuntimeError("request_signature needs a signed-in citizen (use login_required)")
+    rp = relying_party()
+    next_url = safe_next(next_url)
+    encoded = b64url(digest)
+    _forget_signing(encoded)
+    try:
+        client = rp.identity()
+        rp.provider.metadata()
+    except ProviderUnavailable as exc:
+        return _refuse_signature(encoded, SignatureRefusal.UNAVAILABLE, next_url, str(exc))
+    flow = PendingFlow.start(
+        next_url=next_url,
+        acr=SIGNING_ACR,
+        max_age=None,
+        prompt=None,
+        now=time.time(),
+        sign_digest=encoded,
+    )
+    _remember_flow(flow)
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": rp.redirect_uri,
+        "scope": _signing_scope(rp.scope),
+        "state": flow.state,
+        "nonce": flow.nonce,
+        "code_challenge": flow.challenge,
+        "code_challenge_method": "S256",
+        "acr_values": SIGNING_ACR,
+        "sign_digest": encoded,
+        "sign_purpose": purpose,
+    }
+    log.info("signature requested")
+    return redirect(rp.provider.authorization_url(params), 303)
+
+
+def _finish_signing(rp: RelyingParty, flow: PendingFlow) -> Response:
+    """The callback of a signing step-up: keep the checked signature, or say why there is
+    none; the signed-in session here stays exactly as it was either way."""
+    encoded = str(flow.sign_digest)
+
+    def refuse(reason: SignatureRefusal, detail: str | None = None) -> Response:
+        return _refuse_signature(encoded, reason, flow.next_url, detail)
+
+    try:
+        if _wrong_issuer(rp):
+            return refuse(SignatureRefusal.FAILED, "issuer_mismatch")
+    except ProviderUnavailable as exc:
+        return refuse(SignatureRefusal.UNAVAILABLE, str(exc))
+    if flow.expired(time.time()):
+        return refuse(SignatureRefusal.EXPIRED)
+    error = request.args.get("error")
+    if error is not None:
+        error = error[:64]
+        if error == "access_denied":
+            return refuse(SignatureRefusal.CANCELLED)
+        if error in UNAVAILABLE_ERRORS:
+            return refuse(SignatureRefusal.UNAVAILABLE, f"provider_{error}")
+        return refuse(SignatureRefusal.FAILED, f"provider_{error}")
+    code = request.args.get("code")
+    if not code or len(code) > 512:
+        return refuse(SignatureRefusal.FAILED, "no_code")
+    try:
+        _answer, claims = _tokens(rp, flow, code)
+    except ProviderUnavailable as exc:
+        return refuse(SignatureRefusal.UNAVAILABLE, str(exc))
+    except TokenRequestFailed as exc:
+        return refuse(SignatureRefusal.FAILED, f"token_{exc.error}")
+    except InvalidToken as exc:
+        return refuse(SignatureRefusal.FAILED, f"id_token_{exc.reason}")
+    citizen = current_citizen()
+    if citizen is None:
+        return refuse(SignatureRefusal.SIGNED_OUT)
+    if claims.sub != citizen.sub:
+        return refuse(SignatureRefusal.OTHER_CITIZEN)
+    try:
+        signature = CardSignature.from_json(
+            claims.claims.get(SIGNATURE_CLAIM),
+            signer_sub=claims.sub,
+            signer_exchange_id=_exchange_id(claims.claims.get(EXCHANGE_ID_CLAIM)),
+        )
+    except MalformedSignature as exc:
+        return refuse(SignatureRefusal.INVALID, f"malformed: {exc}")
+    if b64url(signature.digest) != encoded:
+        return refuse(SignatureRefusal.INVALID, "another_digest")
+    if not signature.verify(signature.digest):
+        return refuse(SignatureRefusal.INVALID, "signature")
+    stored = session.get(SIGNATURES_KEY)
+    kept = {k: v for k, v in stored.items() if k != encoded} if isinstance(stored, dict) else {}
+    kept[encoded] = {
+        **signature.as_json(),
+        "sub": signature.signer_sub,
+        "exchange_id": signature.signer_exchange_id,
+    }
+    session[SIGNATURES_KEY] = dict(list(kept.items())[-MAX_SIGNATURES:])
+    if session.get(FLOWS_KEY):
+        session[FLOWS_KEY] = newest(session[FLOWS_KEY], FLOWS_BESIDE_SIGNATURE)
+    session.pop(SIGNATURE_REFUSAL_KEY, None)
+    log.info("signature received")
+    return redirect(flow.next_url, 303)
+
+
+def signature_for(digest: bytes) -> CardSignature | None:
+    """The card signature over exactly ``digest`` that the last signing step-up brought back,
+    checked again, by the citizen signed in now; ``None`` if there is none. Taken once: a
+    second call gives ``None``."""
+    if not isinstance(digest, bytes) or len(digest) != DIGEST_SIZE:
+        return None
+    stored = session.get(SIGNATURES_KEY)
+    encoded = b64url(digest)
+    if not isinstance(stored, dict) or encoded not in stored:
+        return None
+    data = stored[encoded]
+    _forget_signing(encoded)
+    citizen = current_citizen()
+    if citizen is None or not isinstance(data, dict) or data.get("sub") != citizen.sub:
+        return None
+    try:
+        signature = CardSignature.from_json(
+            data, signer_sub=citizen.sub, signer_exchange_id=_exchange_id(data.get("exchange_id"))
+        )
+    except MalformedSignature:
+        return None
+    return signature if signature.verify(digest) else None
+
+
+def signature_refusal(digest: bytes | None = None) -> SignatureRefusal | None:
+    """Why the last signing step-up (for ``digest``, when given) brought no signature back, or
+    ``None``; taken once. ``.message`` is the text to show the citizen."""
+    data = session.pop(SIGNATURE_REFUSAL_KEY, None)
+    if not isinstance(data, dict):
+        return None
+    if digest is not None and data.get("digest") != b64url(digest):
+        return None
+    try:
+        return SignatureRefusal(data.get("reason"))
+    except ValueError:
+        return SignatureRefusal.FAILED
 
 
 # -- the extension -------------------------------------------------------------------------------

@@ -240,6 +240,7 @@ def test_a_full_sign_in(client: FlaskClient, fake: FakeProvider) -> None:
         "amr",
         "auth_time",
         "names",
+        "birthdate",
         "id_token",
         "signed_in_at",
         "seen_at",

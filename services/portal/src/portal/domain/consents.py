@@ -11,6 +11,8 @@ Pure rules: the caller passes the clock (``now``) and the new record's id.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -53,7 +55,22 @@ BASIC_FOUR = Offer(
     purpose="Show your details in your Madoguchi account",
 )
 
-OFFERS: dict[str, Offer] = {BASIC_FOUR.key: BASIC_FOUR}
+#: Let whoever the citizen shows a residence certificate to (a bank, a landlord) ask, through
+#: the portal's verification page, whether the citizen still lives at the address it shows. The
+#: citizen gives the consent's number (their "check code") to the verifier; withdrawing it stops
+#: every check made with it.
+ADDRESS_CHECK = Offer(
+    key="residence-address-check",
+    consumer="JP-KIT/GOV/DA/portal",
+    provider_service="JP-KIT/GOV/LG-139998/residence/address-check",
+    items=("moved_since_issue",),
+    purpose="Tell whoever checks your residence certificate whether you still live at its address",
+)
+
+OFFERS: dict[str, Offer] = {BASIC_FOUR.key: BASIC_FOUR, ADDRESS_CHECK.key: ADDRESS_CHECK}
+#: The offers the "Your consents" page asks about before the citizen has decided; the address
+#: check is offered where it is needed, beside the citizen's certificates ("Your documents").
+ASKED_ON_CONSENTS_PAGE: tuple[str, ...] = (BASIC_FOUR.key,)
 
 
 @dataclass(frozen=True)
@@ -136,3 +153,16 @@ def decide(
     if current is None:
         raise ConsentRuleError("not-given", "there is no consent to withdraw")
     return withdraw(current, now=now)
+
+
+#: A consent's number as the portal makes them: ``C-`` and 16 base32 characters.
+CONSENT_ID = re.compile(r"C-[A-Z2-7]{16}")
+
+
+def read_consent_code(text: str) -> str | None:
+    """A consent number as a person types or pastes it (full-width, lower case, spaces or a
+    missing hyphen forgiven), or ``None`` when it cannot be one."""
+    plain = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+    if plain.startswith("C") and not plain.startswith("C-"):
+        plain = "C-" + plain[1:]
+    return plain if CONSENT_ID.fullmatch(plain) else None

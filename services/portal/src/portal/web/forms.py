@@ -20,3 +20,5 @@ class VerifyForm(FlaskForm):
     qr = TextAreaField()
     freshness = StringField()
     custom_days = StringField()
+    #: The check code a resident gave the verifier (their address-check consent), optional.
+    consent = StringField()

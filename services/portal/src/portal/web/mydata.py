@@ -62,7 +62,7 @@ def consents() -> tuple[str, int]:
         seen.add(record.offer)
     undecided = [
         {"text": str(w.OFFERS[key]), "actions": w.undecided_actions(key)}
-        for key in rules.OFFERS
+        for key in rules.ASKED_ON_CONSENTS_PAGE
         if key not in seen
     ]
     return (
@@ -148,7 +148,9 @@ def consent_decide(offer_key: str, action: str) -> Response | tuple[str, int]:
             flash(_("You gave your consent %(consent)s.", consent=record.id), "success")
         else:
             flash(_("You refused consent (record %(consent)s).", consent=record.id), "success")
-    return redirect(url_for("portal.consents"), code=303)
+    # The check code is made beside the citizen's certificates, and shown there.
+    back = "portal.my_documents" if offer.key == rules.ADDRESS_CHECK.key else "portal.consents"
+    return redirect(url_for(back), code=303)
 
 
 def _rule_message(error: rules.ConsentRuleError) -> str:
@@ -209,6 +211,8 @@ def consent_withdraw(consent_id: str) -> Response | tuple[str, int]:
         flash(_rule_message(error), "info")
     else:
         flash(_("You withdrew your consent %(consent)s.", consent=record.id), "success")
+        if record.offer == rules.ADDRESS_CHECK.key:
+            return redirect(url_for("portal.my_documents"), code=303)
     return redirect(url_for("portal.consents"), code=303)
 
 

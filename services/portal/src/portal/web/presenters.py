@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from govkit.certificates.wareki import both
+from portal.providers import Reason
+from portal.services import AddressOutcome
 
 VERDICT_TITLES = {
     "valid": _l("This document is valid"),
@@ -63,13 +65,26 @@ REASONS = {
     "qr-signature": _l("The QR code's signature does not match its content."),
 }
 
-DOCUMENT_TYPES = {"specimen": _l("Specimen certificate")}
+DOCUMENT_TYPES = {
+    "specimen": _l("Specimen certificate"),
+    "residence-certificate": _l("Copy of resident record (juminhyo)"),
+}
 
 
 @dataclass(frozen=True)
 class SummaryRow:
     key: str
     value: str
+
+
+@dataclass(frozen=True)
+class AddressView:
+    """Whether the person on a residence certificate still lives at its address."""
+
+    text: str
+    #: ``still`` | ``moved`` | ``not-asked`` | ``failed``
+    state: str
+    case_id: str | None
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,7 @@ class VerdictView:
     rows: list[SummaryRow]
     freshness_text: str | None
     freshness_ok: bool | None
+    address: AddressView | None = None
 
 
 def _age(days: int) -> str:
@@ -145,4 +161,109 @@ def verdict_view(data: dict[str, Any]) -> VerdictView:
         rows=rows,
         freshness_text=freshness_text,
         freshness_ok=freshness_ok,
+        address=address_view(data.get("address")),
     )
+
+
+# -- has the person moved since the certificate was issued -----------------------------------------
+
+_CODE_NOT_ACCEPTED = _l(
+    "Sakuragi City did not accept this check code for this certificate, so it did not say "
+    "whether the person still lives at the address. Check the code with the person."
+)
+#: What a verifier is told when the register gave no answer.
+ADDRESS_FAILURES = {
+    Reason.CONSENT_WITHDRAWN: _l(
+        "The person has withdrawn this check code, so Sakuragi City did not say whether they "
+        "still live at the address."
+    ),
+    Reason.CONSENT_REFUSED: _CODE_NOT_ACCEPTED,
+    Reason.CONSENT_NOT_FOUND: _CODE_NOT_ACCEPTED,
+    Reason.CONSENT_MISMATCH: _CODE_NOT_ACCEPTED,
+    Reason.CONSENT_NEEDED: _CODE_NOT_ACCEPTED,
+    Reason.UNKNOWN_DOCUMENT: _l(
+        "Sakuragi City has no record of this certificate, so it cannot say whether the person "
+        "still lives at the address."
+    ),
+    Reason.STATUTORY_BASIS_NEEDED: _l(
+        "Send the statutory basis of your check (X-Madoguchi-Legal-Basis: law:…) to learn "
+        "whether the person still lives at the address."
+    ),
+}
+_ADDRESS_UNAVAILABLE = _l(
+    "Sakuragi City could not be asked now whether the person still lives at the address. Try "
+    "again later."
+)
+
+
+def address_data(outcome: AddressOutcome | None) -> dict[str, Any] | None:
+    """The outcome as plain values (kept in the session for the result page; the JSON API's
+    ``address_check``)."""
+    if outcome is None:
+        return None
+    check, failure = outcome.check, outcome.failure
+    return {
+        "asked": outcome.asked,
+        "case_id": outcome.case_id,
+        "subject_still_at_address": check.still_at_address if check else None,
+        "moved_on": check.moved_on.isoformat() if check and check.moved_on else None,
+        "as_of": check.as_of.isoformat() if check and check.as_of else None,
+        "reason": failure.reason.value if failure else None,
+    }
+
+
+def address_text(data: dict[str, Any]) -> tuple[str, str]:
+    """(what to tell the verifier, the state) for :func:`address_data`'s values."""
+    reason = data.get("reason")
+    if reason is not None:
+        try:
+            known = ADDRESS_FAILURES.get(Reason(reason))
+        except ValueError:
+            known = None
+        return str(known or _ADDRESS_UNAVAILABLE), "failed"
+    still = data.get("subject_still_at_address")
+    if still is None:
+        return (
+            _(
+                "To find out whether the person still lives at this address, ask them for a "
+                "check code. They can make one on the Madoguchi portal under “Your documents”, "
+                "and withdraw it at any time. Then check the document again with the code."
+            ),
+            "not-asked",
+        )
+    if still:
+        as_of = data.get("as_of")
+        if as_of:
+            return (
+                _(
+                    "Sakuragi City confirms that the person on this certificate still lives at "
+                    "the address it shows (as of %(date)s).",
+                    date=both(date.fromisoformat(as_of)),
+                ),
+                "still",
+            )
+        return (
+            _(
+                "Sakuragi City confirms that the person on this certificate still lives at the "
+                "address it shows."
+            ),
+            "still",
+        )
+    moved_on = data.get("moved_on")
+    if moved_on:
+        return (
+            _(
+                "The person on this certificate no longer lives at the address it shows: they "
+                "moved on %(date)s.",
+                date=both(date.fromisoformat(moved_on)),
+            ),
+            "moved",
+        )
+    return _("The person on this certificate no longer lives at the address it shows."), "moved"
+
+
+def address_view(data: dict[str, Any] | None) -> AddressView | None:
+    if not data:
+        return None
+    text, state = address_text(data)
+    return AddressView(text=text, state=state, case_id=data.get("case_id"))

@@ -1,4 +1,11 @@
-"""The verification page: upload a PDF or paste its QR text, get a verdict in plain words."""
+"""The verification page: upload a PDF or paste its QR text, get a verdict in plain words.
+
+For a valid residence certificate the page also says whether the person still lives at the
+address it shows, when the verifier (a bank, a landlord) enters the check code the person gave
+them: the portal asks Sakuragi City through the exchange on the person's consent. Without a code
+nothing is asked, and the page says how to get one. The page knows nobody as a government
+verifier: agencies use the exchange API (``portal.exchange_api``).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +21,12 @@ from govkit.i18n import current_language
 from govkit.web import get_settings
 from portal import services
 from portal.documents import documents
+from portal.domain.consents import read_consent_code
 from portal.domain.freshness import FreshnessRule, RuleKind
+from portal.exchange import exchange_client
 from portal.web import bp
 from portal.web.forms import VerifyForm
-from portal.web.presenters import verdict_view
+from portal.web.presenters import address_data, verdict_view
 
 _RESULT = "verification"
 
@@ -57,6 +66,16 @@ def read_rule(kind: str | None, custom_days: str | None) -> tuple[FreshnessRule 
     return FreshnessRule(chosen, int(text)), None
 
 
+def read_check_code(text: str | None) -> tuple[str | None, str | None]:
+    """(the check code or ``None`` when none was entered, the error to show)."""
+    if text is None or not text.strip():
+        return None, None
+    code = read_consent_code(text)
+    if code is None:
+        return None, _("Enter the check code as the person gave it: C- and 16 letters and digits")
+    return code, None
+
+
 def read_upload() -> tuple[bytes | None, str | None, str | None]:
     """(pdf, qr text, error) from the request; a file over 10 MB raises 413."""
     upload = request.files.get("document")
@@ -85,6 +104,9 @@ def verify_submit() -> Response | tuple[str, int]:
         errors["custom_days" if form.freshness.data == RuleKind.CUSTOM.value else "freshness"] = (
             rule_error
         )
+    check_code, code_error = read_check_code(form.consent.data)
+    if code_error:
+        errors["consent"] = code_error
     if errors or rule is None:
         return _form_page(form, errors, 400)
     store = documents()
@@ -105,9 +127,16 @@ def verify_submit() -> Response | tuple[str, int]:
         rule=rule,
         today=today(get_settings()),
     )
+    address = services.check_moved_since_issue(
+        exchange=exchange_client(),
+        result=verification.result,
+        case_id=services.new_case_id(today(get_settings())),
+        consent_id=check_code,
+    )
     session[_RESULT] = {
         "result": verification.result.as_dict(),
         "freshness": _freshness_dict(verification),
+        "address": address_data(address),
     }
     return redirect(url_for("portal.verify_result"), code=303)
 

@@ -20,8 +20,15 @@ from flask_babel import lazy_gettext as _l
 from govkit.clock import JST
 from govkit.i18n import current_language
 from portal.domain import consents, usage
-from portal.domain.consents import BASIC_FOUR, Action, ConsentStatus
-from portal.providers import DATA_USAGE_PURPOSE, ExchangeFailed, Reason
+from portal.domain.consents import ADDRESS_CHECK, BASIC_FOUR, Action, ConsentStatus
+from portal.providers import (
+    ADDRESS_CHECK_PURPOSE,
+    DATA_USAGE_PURPOSE,
+    DOCUMENTS_PURPOSE,
+    ExchangeFailed,
+    OwnCertificate,
+    Reason,
+)
 
 MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
@@ -58,6 +65,11 @@ ITEMS = {
     "address": _l("Address"),
     "birthdate": _l("Date of birth"),
     "gender": _l("Sex"),
+    "relationship": _l("Relationship to the head of household"),
+    "moved_since_issue": _l("Whether you still live at the address on your residence certificate"),
+    "register_event": _l("Moves, births and deaths recorded in the register"),
+    "issued_certificates": _l("The certificates issued to you"),
+    "issued_certificate_pdf": _l("A certificate issued to you"),
 }
 
 GENDERS = {"male": _l("Male"), "female": _l("Female")}
@@ -68,12 +80,26 @@ SERVICES = {
     ),
     "JP-KIT/GOV/LG-139998/residence/data-usage": _l("Resident register: who used your data"),
     "JP-KIT/GOV/DA/portal/consents": _l("Madoguchi portal: your consents"),
+    "JP-KIT/GOV/LG-139998/residence/household": _l("Resident register: your household"),
+    "JP-KIT/GOV/LG-139998/residence/address-check": _l(
+        "Resident register: whether you still live at the address on your certificate"
+    ),
+    "JP-KIT/GOV/LG-139998/residence/address-changes": _l(
+        "Resident register: moves, births and deaths"
+    ),
+    "JP-KIT/GOV/LG-139998/residence/documents": _l("Resident register: your certificates"),
+    "JP-KIT/GOV/DA/portal/verification": _l("Madoguchi portal: document verification"),
 }
 
 #: Purposes the kit's services send, translated when shown (others are shown as sent).
 PURPOSES = {
     BASIC_FOUR.purpose: _l("Show your details in your Madoguchi account"),
     DATA_USAGE_PURPOSE: _l("Show you who used your data"),
+    DOCUMENTS_PURPOSE: _l("Show you your documents"),
+    ADDRESS_CHECK_PURPOSE: _l("Check a residence certificate on the Madoguchi portal"),
+    ADDRESS_CHECK.purpose: _l(
+        "Tell whoever checks your residence certificate whether you still live at its address"
+    ),
 }
 
 #: Statutory articles, named in English (the Japanese catalogue gives the article itself).
@@ -94,6 +120,9 @@ REFUSALS = {
     "consent-mismatch": _l("the consent did not cover this request"),
     "consent-unverifiable": _l("the consent could not be checked"),
     "missing-legal-basis": _l("no legal basis was given"),
+    "statutory-basis-needed": _l("only a statutory basis allows it"),
+    "consent-needed": _l("your consent was needed"),
+    "not-the-owner": _l("it was not asked for you"),
 }
 
 OFFERS = {
@@ -101,6 +130,12 @@ OFFERS = {
         "Let the Madoguchi portal (Digital Agency, JP-KIT/GOV/DA/portal) read your name, "
         "address, date of birth and sex from Sakuragi City's resident register "
         "(JP-KIT/GOV/LG-139998/residence/basic-four) to show them in your account"
+    ),
+    ADDRESS_CHECK.key: _l(
+        "Let anyone you give this consent's number to, such as a bank or a landlord, ask "
+        "Sakuragi City's resident register (JP-KIT/GOV/LG-139998/residence/address-check) "
+        "through the Madoguchi portal whether you still live at the address on a residence "
+        "certificate about you"
     ),
 }
 
@@ -211,6 +246,17 @@ MESSAGES: dict[Reason, Any] = {
     ),
     Reason.UNKNOWN_RESIDENT: _l(
         "Sakuragi City's resident register has no record of you, so there is nothing to show."
+    ),
+    Reason.UNKNOWN_DOCUMENT: _l("Sakuragi City has no such document of yours."),
+    Reason.CONSENT_NEEDED: _l(
+        "Sakuragi City refused the request because it needs your consent. Nothing was shared."
+    ),
+    Reason.STATUTORY_BASIS_NEEDED: _l(
+        "Sakuragi City refused the request because only a statutory basis allows it. Nothing "
+        "was shared."
+    ),
+    Reason.NOT_THE_OWNER: _l(
+        "Sakuragi City releases your documents only to you, so it refused. Nothing was shared."
     ),
     Reason.MISSING_LEGAL_BASIS: _l(
         "Sakuragi City refused the request because it did not say on what legal basis it "
@@ -446,4 +492,40 @@ def chain_summary(verdict: usage.ChainVerdict) -> str:
         "%(num)s, so they cannot be trusted. Tell Sakuragi City.",
         position=verdict.broken_at or "?",
         num=verdict.records,
+    )
+
+
+# -- your documents --------------------------------------------------------------------------------
+
+DOCUMENT_STATUSES = {
+    "issued": (_l("Valid"), "govuk-tag--green"),
+    "revoked": (_l("Revoked"), "govuk-tag--red"),
+    "superseded": (_l("Replaced"), "govuk-tag--grey"),
+    "expired": (_l("Expired"), "govuk-tag--grey"),
+}
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    document_id: str
+    title: str
+    issued: str
+    about: str
+    status_text: str
+    status_class: str
+    download_url: str
+
+
+def document_row(certificate: OwnCertificate) -> DocumentRow:
+    status_text, status_class = DOCUMENT_STATUSES.get(
+        certificate.status, (certificate.status, "govuk-tag--grey")
+    )
+    return DocumentRow(
+        document_id=certificate.document_id,
+        title=_("Copy of resident record (juminhyo)"),
+        issued=format_instant(certificate.issued_at) if certificate.issued_at else "",
+        about=certificate.subject_name,
+        status_text=str(status_text),
+        status_class=status_class,
+        download_url=url_for("portal.my_document_pdf", document_id=certificate.document_id),
     )

@@ -10,7 +10,17 @@ refuses a request that did not come through the exchange. Errors are problem+jso
   ``JP-KIT/GOV/LG-139998/residence/basic-four``);
 * ``GET /exchange/data-usage/residents/<exchange_id>/events`` — the resident's data-usage log
   (service ``…/residence/data-usage``);
-* ``GET /exchange/openapi.json`` — both, described for the ``getOpenAPI`` metaservice.
+* ``GET /exchange/household/residents/<exchange_id>/household`` — the current members of the
+  resident's household, basic four and 続柄 (``…/residence/household``, statutory users);
+* ``GET /exchange/address-check/certificates/<document_id>`` — whether the person on a
+  residence certificate still lives at its address (``…/residence/address-check``,
+  verifiers: government agencies on a statute, the portal on the person's consent);
+* ``GET /exchange/address-changes/events?after=<id>&limit=<1..100>`` — the register's events
+  (``…/residence/address-changes``, statutory users);
+* ``GET /exchange/documents/residents/<exchange_id>/certificates`` and
+  ``…/certificates/<document_id>/pdf`` — the certificates issued to a citizen and their PDFs
+  (``…/residence/documents``, the portal acting for that citizen);
+* ``GET /exchange/openapi.json`` — all of them, described for the ``getOpenAPI`` metaservice.
 """
 
 from flask import Blueprint

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("residence", __name__)
 
-from residence.web import views  # noqa: E402, F401 - registers the routes
+from residence.web import journey  # noqa: E402, F401 - registers the routes

@@ -1,0 +1,422 @@
+"""The certificate journey through the browser-facing pages, signed in at a fake provider, with
+the city's seal from the real trust service: who may have which copy, what the copy shows, the
+fields' errors, and that nobody reaches another citizen's request or copy."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from govkit.testing.oidc import DEMO_PERSON, FakeProvider
+from govkit.testing.plugin import RunningTrust
+
+PEOPLE = {
+    "H1-1": ("森下 健太", "1990-05-12"),
+    "H3-1": ("石川 亮介", "1983-02-14"),
+    "X-3": ("田村 剛", "1965-08-20"),
+    "X-1": ("高木 直子", "1979-06-18"),
+}
+
+
+@pytest.fixture
+def city(
+    register_app: Callable[..., Flask], fake_idp: FakeProvider, trust_service: RunningTrust
+) -> Iterator[Flask]:
+    app = register_app(idp_url=fake_idp.issuer, **trust_service.settings_for_issuers())
+    fake_idp.install(app)
+    return app
+
+
+@pytest.fixture
+def citizen(city: Flask, fake_idp: FakeProvider, kit) -> Callable[[str], FlaskClient]:
+    """``citizen("H1-1")``: a browser signed in with that persona's card (aal3)."""
+
+    def sign_in(key: str) -> FlaskClient:
+        name, born = PEOPLE[key]
+        family, given = name.split()
+        fake_idp.person = {
+            **DEMO_PERSON,
+            "name": name,
+            "family_name": family,
+            "given_name": given,
+            "birthdate": born,
+            "exchange_id": kit.xid(key),
+        }
+        client = city.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        fake_idp.sign_in(client, "/request/who", sub=f"sub-{key}")
+        return client
+
+    return sign_in
+
+
+def csrf(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert found, page[:2000]
+    return found.group(1)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any]):
+    return client.post(path, data={"csrf_token": csrf(client, path), **data})
+
+
+def ask(client: FlaskClient, who: dict[str, Any], details: dict[str, Any], scope=None):
+    """Go through the journey; the response to the final submission. ``who`` is the first
+    page's answer, with the third party's page's answers when the route is ``third_party``."""
+    answer = post(client, "/request/who", {"route": who["route"]})
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    if answer.headers["Location"].endswith("/request/third-party"):
+        answer = post(client, "/request/third-party", who)
+        assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    if answer.headers["Location"].endswith("/request/scope"):
+        answer = post(client, "/request/scope", scope or {"members": ticked(client)})
+        assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    answer = post(client, "/request/details", {"purpose": "bank", "copies": "1", **details})
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    return post(client, "/request/check", {"payment": "card"})
+
+
+def ticked(client: FlaskClient) -> list[str]:
+    """The people the scope page ticks to begin with (as a browser would send them)."""
+    page = BeautifulSoup(client.get("/request/scope").get_data(as_text=True), "html.parser")
+    return [str(box["value"]) for box in page.select("input[name=members][checked]")]
+
+
+def outcome(client: FlaskClient, response) -> str:
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def downloaded(client: FlaskClient, page: str) -> bytes:
+    link = re.search(r'href="(/certificates/[^"]+\.pdf)"', page)
+    assert link, page
+    response = client.get(link.group(1))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    return response.data
+
+
+def claims(pdf: bytes) -> dict[str, Any]:
+    import io
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    spec = names[1].get_object()
+    return json.loads(spec["/EF"]["/F"].get_object().data)
+
+
+def test_a_resident_downloads_a_sealed_copy_of_their_household(citizen) -> None:
+    client = citizen("H1-1")
+    page = outcome(
+        client,
+        ask(
+            client,
+            {"route": "self"},
+            {"items": ["head_relationship"]},
+            {"members": ["H1-1", "H1-2", "H1-3", "H1-4", "H1-5", "H1-6"]},
+        ),
+    )
+    assert "Your copy is ready" in page
+    pdf = downloaded(client, page)
+    assert pdf.startswith(b"%PDF")
+    assert b"/ByteRange" in pdf
+    data = claims(pdf)
+    assert data["type"] == "residence-certificate"
+    names = [p["name"] for p in data["people"]]
+    assert names[0] == "森下 健太"
+    assert len(names) == 6
+    assert "佐伯 節子" in names
+    labels = {row[0] for person in data["people"] for row in person["rows"]}
+    assert "続柄" in labels
+    assert not {"個人番号", "住民票コード", "本籍"} & labels
+    assert data["fee_yen"] == 300
+    status = client.get(f"/api/v1/documents/{data['document_id']}/status")
+    assert status.status_code == 200
+    assert status.mimetype == "application/jwt"
+
+
+def test_a_household_member_needs_no_letter_and_a_separate_household_does(citizen) -> None:
+    client = citizen("H1-1")
+    page = outcome(client, ask(client, {"route": "member:H1-6"}, {}))
+    assert "Your copy is ready" in page
+    client = citizen("H3-1")
+    page = outcome(client, ask(client, {"route": "member:H3-6"}, {}))
+    assert "We cannot issue this copy online" in page
+    assert "letter of authority" in page
+
+
+def test_the_adverse_party_of_a_support_measure_learns_nothing(citizen) -> None:
+    client = citizen("X-3")
+    who = {
+        "route": "third_party",
+        "subject_name": "大野 由美子",
+        "subject_address": "桜木市中央二丁目5番8号",
+        "reason": "貸金の返還請求のため",
+    }
+    page = outcome(client, ask(client, who, {}))
+    assert "We cannot issue this copy online" in page
+    assert "中央二丁目" not in page
+    assert "由美子" not in page
+    # Someone nobody knows gets exactly the same answer.
+    unknown = outcome(client, ask(client, {**who, "subject_name": "山田 花子"}, {}))
+    strip = re.compile(r"R-\d{8}-[A-Z0-9]+|csrf_token[^>]*")
+    assert strip.sub("", unknown).count("cannot issue") == strip.sub("", page).count("cannot issue")
+
+
+def test_a_third_party_with_a_reason_is_queued_and_never_offered_the_my_number(citizen) -> None:
+    client = citizen("H1-1")
+    who = {
+        "route": "third_party",
+        "subject_name": "石川 亮介",
+        "subject_address": "桜木市中央三丁目3番4号201号室",
+        "reason": "賃貸契約の保証人確認のため",
+    }
+    assert post(client, "/request/third-party", who).status_code == 302
+    details = client.get("/request/details").get_data(as_text=True)
+    assert 'value="my_number"' not in details
+    assert 'value="juminhyo_code"' not in details
+    forced = post(client, "/request/details", {"purpose": "bank", "copies": "1",
+                                               "items": ["my_number"]})  # fmt: skip
+    assert forced.status_code == 400
+    assert "never get a copy showing" in forced.get_data(as_text=True)
+    post(client, "/request/details", {"purpose": "bank", "copies": "1"})
+    page = outcome(client, post(client, "/request/check", {}))
+    assert "sent for review" in page
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("999000000017", "not a valid My Number"),
+        ("99900000001", "12 digits"),
+        ("９９９０００００００１６", "no letter of authority with this code"),
+    ],
+)
+def test_a_principals_my_number_is_checked(citizen, number: str, message: str) -> None:
+    client = citizen("X-1")
+    answer = post(
+        client, "/request/proxy", {"mandate_id": "M-UNKNOWN", "principal_my_number": number}
+    )
+    assert answer.status_code == 400
+    assert message in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("0000-123", "like 000-0101"),
+        ("000-0199", "not in Japan Post"),
+        ("000-0201", "not in Sakuragi City"),
+    ],
+)
+def test_a_mailing_postal_code_must_be_in_the_city(citizen, code: str, message: str) -> None:
+    client = citizen("H1-1")
+    assert post(client, "/request/who", {"route": "self"}).status_code == 302
+    answer = post(
+        client,
+        "/request/details",
+        {"purpose": "bank", "copies": "1", "postal_code": code},
+    )
+    assert answer.status_code == 400
+    assert message in answer.get_data(as_text=True)
+    fine = post(
+        client,
+        "/request/details",
+        {"purpose": "bank", "copies": "1", "postal_code": "０００−０１０１"},
+    )
+    assert fine.status_code == 302
+
+
+def test_nobody_reaches_another_citizens_request_or_copy(citizen) -> None:
+    owner = citizen("H1-1")
+    page = outcome(owner, ask(owner, {"route": "self"}, {}))
+    request_path = re.search(r"Request number (R-[0-9A-Z-]+)", page)
+    link = re.search(r'href="(/certificates/[^"]+\.pdf)"', page)
+    assert request_path
+    assert link
+    other = citizen("H3-1")
+    assert other.get(f"/requests/{request_path.group(1)}").status_code == 404
+    assert other.get(link.group(1)).status_code == 404
+    assert other.get("/certificates/JR-139998-20261125-999999.pdf").status_code == 404
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(citizen) -> None:
+    client = citizen("H1-1")
+    answer = client.post("/request/who", data={"route": "self"})
+    assert answer.status_code == 400
+    # Nothing was kept: the journey starts again at its first question.
+    assert client.get("/request/details").headers["Location"].endswith("/request/who")
+
+
+# -- proxies: letters of authority and card signatures (use cases, signatures made here) ----------
+def card_signature(digest: bytes) -> dict[str, Any]:
+    """What a card's signing step-up returns: an ES256 signature over ``digest`` with a
+    signing certificate (digitalSignature + nonRepudiation)."""
+    import base64
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test card")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    der = certificate.public_bytes(serialization.Encoding.DER)
+
+    def b64url(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    return {
+        "alg": "ES256",
+        "digest": b64url(digest),
+        "signature": b64url(key.sign(digest, ec.ECDSA(hashes.SHA256()))),
+        "x5c": [base64.b64encode(der).decode()],
+        "signed_at": now.isoformat(),
+        "purpose": "test",
+    }
+
+
+@pytest.fixture
+def proxy_case(city: Flask, kit):
+    """``proxy_case(signer=…, written=…, **draft)`` → (session, submit) for 高木 直子 asking as
+    石川 正男's proxy with a letter he signed (or ``signer`` did) on ``written``."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from govkit.auth import verify_card_signature
+    from govkit.db import get_database
+    from residence import journey
+    from residence.documents import seal
+    from residence.domain.eligibility import Requester
+    from residence.domain.items import OptionalItem, Purpose, Route
+    from residence.domain.mandate import mandate_digest
+
+    context = city.app_context()
+    context.push()
+    session = get_database(city).session()
+    naoko = Requester(kit.xid("X-1"), "高木 直子", date(1979, 6, 18))
+
+    def make(signer: str = "H3-6", written: date = kit.TODAY, allow_my_number=False,
+             purpose=Purpose.PENSION):  # fmt: skip
+        masao = journey.person(session, "H3-6")
+        draft = journey.MandateDraft(
+            "高木 直子", date(1979, 6, 18), purpose, allow_my_number,
+            written + timedelta(days=90),
+        )  # fmt: skip
+        text = journey.mandate_signed_text(masao, draft, written)
+        mandate = journey.create_mandate(
+            session=session, principal=masao, draft=draft,
+            signature=card_signature(mandate_digest(text)), signer_pseudonym=kit.xid(signer),
+            check=verify_card_signature, now=datetime.now(UTC), today=written,
+        )  # fmt: skip
+
+        def submit(items=(), signed=True):
+            answers = journey.Answers(
+                route=Route.PROXY, subject="H3-6", mandate_id=mandate.id, purpose=purpose,
+                items=frozenset(OptionalItem(i) for i in items),
+            )  # fmt: skip
+            digest = journey.request_digest(answers, naoko, 300, kit.TODAY)
+            return journey.submit_request(
+                session=session, issuer=seal().issuer, requester_sub="sub-X-1",
+                requester=naoko, answers=answers,
+                signature=card_signature(digest) if signed else None,
+                check=verify_card_signature, fee_per_copy=None,
+                public_url="http://localhost:8011", verify_url="http://localhost:8000/verify",
+                now=datetime.now(UTC), today=kit.TODAY,
+            )  # fmt: skip
+
+        return submit
+
+    yield make
+    session.close()
+    context.pop()
+
+
+def test_a_proxy_with_a_signed_letter_gets_the_copy(proxy_case) -> None:
+    outcome = proxy_case()()
+    assert outcome.request.status == "issued"
+    (certificate,) = outcome.certificates
+    assert certificate.owner_sub == "sub-X-1"
+    assert certificate.subject == "H3-6"
+
+
+def test_a_my_number_copy_asked_by_a_proxy_is_posted_to_the_principal(proxy_case, kit) -> None:
+    outcome = proxy_case(allow_my_number=True)(items=["my_number"])
+    assert outcome.request.status == "mailed"
+    assert outcome.request.delivery == "mail_to_principal"
+    (certificate,) = outcome.certificates
+    # Not the proxy's: they cannot download it even knowing its number.
+    assert certificate.owner_sub == "principal:H3-6"
+    assert certificate.owner_pseudonym == kit.xid("H3-6")
+
+
+@pytest.mark.parametrize(
+    ("case", "refusal"),
+    [
+        ({"signer": "X-1"}, "mandate_not_signed_by_principal"),
+        ({"written": None}, "mandate_expired"),
+    ],
+)
+def test_a_letter_not_signed_by_the_principal_or_expired_is_refused(
+    proxy_case, kit, case, refusal
+) -> None:
+    from datetime import timedelta
+
+    if case.get("written", 0) is None:
+        case = {"written": kit.TODAY - timedelta(days=120)}
+    outcome = proxy_case(**case)()
+    assert outcome.request.status == "refused"
+    assert outcome.request.refusal == refusal
+    assert outcome.certificates == []
+
+
+def test_a_proxys_request_needs_the_card_signature(proxy_case) -> None:
+    from residence.journey import SignatureRequired
+
+    with pytest.raises(SignatureRequired):
+        proxy_case()(signed=False)
+
+
+def test_a_revoked_copy_says_so_in_its_status(proxy_case, city) -> None:
+    from datetime import UTC, datetime
+
+    from govkit.db import get_database
+    from residence.issuing import revoke_certificate
+
+    (certificate,) = proxy_case()().certificates
+    with get_database(city).session() as session:
+        revoke_certificate(
+            session=session, document_id=certificate.document_id, reason="issued in error",
+            actor="clerk:test", now=datetime.now(UTC),
+        )  # fmt: skip
+    answer = city.test_client().get(f"/api/v1/documents/{certificate.document_id}/status")
+    assert answer.status_code == 200
+    payload = answer.get_data(as_text=True).split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert "revoked" in json.dumps(claims)

@@ -1,0 +1,167 @@
+"""Staff sign-in mechanisms shared by every service with a back office (the identity provider's
+municipal counter, the city's resident register): how a password is kept, how a TOTP code is
+checked, and the policy a sign-in attempt follows.
+
+* :func:`hash_secret` / :func:`check_secret` — scrypt for low-entropy secrets (passwords, PINs),
+  compared in constant time; :func:`miss` spends the same time when there is nothing to compare
+  with (an unknown username), so that a miss cannot be told from a hit by its timing;
+* :func:`matching_step` — the RFC 6238 time step a code belongs to (one step early or late);
+* :func:`check_attempt` — the policy, with no storage of its own: the password and the code
+  must both be right, a code from a time step already used (or older) is refused, and
+  :data:`STAFF_ATTEMPTS` failures in a row lock the account. The caller keeps the account's
+  counters in its own table and writes its own audit trail.
+
+No password, secret or code is ever logged. ``.venv/bin/python -m govkit.staff <secret>`` prints
+the code an authenticator app would show now (for demo logins).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyotp
+
+#: Wrong passwords or codes in a row before a staff account locks.
+STAFF_ATTEMPTS = 5
+#: A TOTP code is accepted one 30-second step early or late (pyotp's ``valid_window=1``).
+TOTP_WINDOW = 1
+TOTP_CODE_DIGITS = 6
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+def hash_secret(secret: str) -> str:
+    """A salted scrypt hash of ``secret`` (``scrypt$`` + base64 of salt and digest)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt + digest).decode("ascii")
+
+
+def check_secret(secret: str, stored: str | None) -> bool:
+    """Constant-time comparison with a stored scrypt hash (``None`` never matches)."""
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    try:
+        raw = base64.b64decode(stored.removeprefix("scrypt$"), validate=True)
+    except ValueError:
+        return False
+    salt, expected = raw[:16], raw[16:]
+    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+    return hmac.compare_digest(digest, expected)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_secret("madoguchi-staff-no-such-account")
+
+
+def miss(password: str) -> None:
+    """Spend the time a password check takes, for a username that does not exist."""
+    check_secret(password, _dummy_hash())
+
+
+def new_password(nbytes: int = 12) -> str:
+    """A random password for a demo account (URL-safe, 16 characters for 12 bytes)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_totp_secret() -> str:
+    """A random base32 TOTP secret, as authenticator apps take it."""
+    return pyotp.random_base32()
+
+
+def code_is_well_formed(code: str) -> bool:
+    """Six ASCII digits (what the sign-in form asks for)."""
+    return len(code) == TOTP_CODE_DIGITS and code.isascii() and code.isdigit()
+
+
+def matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The TOTP time step ``code`` belongs to, within one step of ``now``; ``None`` if none."""
+    if not code_is_well_formed(code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for offset in range(-TOTP_WINDOW, TOTP_WINDOW + 1):
+        if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
+            return current + offset
+    return None
+
+
+def current_code(secret: str, now: datetime) -> str:
+    """The code an authenticator app shows at ``now``."""
+    return pyotp.TOTP(secret).at(now)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a sign-in attempt comes to, for an account that exists and is not locked.
+
+    ``accepted``: sign the person in and remember ``step`` as the last step used (and reset
+    the failure count to 0). Otherwise ``reason`` is ``"wrong_password"``, ``"wrong_code"`` or
+    ``"code_reused"``, ``failures`` the new count of failures in a row, and ``locks`` whether
+    the account locks now.
+    """
+
+    accepted: bool
+    reason: str | None
+    step: int | None
+    failures: int
+    locks: bool
+
+
+def check_attempt(
+    *,
+    password_hash: str,
+    totp_secret: str,
+    last_totp_step: int | None,
+    failures: int,
+    password: str,
+    code: str,
+    now: datetime,
+) -> Attempt:
+    """Check a password and a TOTP code against an account (which must not be locked).
+
+    A code from a time step already used, or older, is refused: a code seen over a shoulder or
+    replayed from a log cannot open a second session. The password is always checked, so a
+    wrong code costs the same time as a wrong password.
+    """
+    password_ok = check_secret(password, password_hash)
+    step = matching_step(totp_secret, code.strip(), now)
+    reused = (
+        password_ok and step is not None and last_totp_step is not None and step <= last_totp_step
+    )
+    if password_ok and step is not None and not reused:
+        return Attempt(accepted=True, reason=None, step=step, failures=0, locks=False)
+    reason = "code_reused" if reused else ("wrong_code" if password_ok else "wrong_password")
+    failures += 1
+    return Attempt(
+        accepted=False,
+        reason=reason,
+        step=None,
+        failures=failures,
+        locks=failures >= STAFF_ATTEMPTS,
+    )
+
+
+def main(argv: list[str]) -> int:
+    """``python -m govkit.staff <secret>``: the current code for a TOTP secret."""
+    if len(argv) != 1:
+        print("usage: python -m govkit.staff <TOTP secret>", file=sys.stderr)
+        return 2
+    try:
+        print(current_code(argv[0], datetime.now(UTC)))
+    except (ValueError, TypeError):  # pyotp: not base32
+        print("that is not a base32 TOTP secret", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
