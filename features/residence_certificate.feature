@@ -143,3 +143,14 @@ Feature: Get a signed copy of a resident record (住民票の写し) online
     Then the clerk is told "This document is valid"
     And the clerk is told it is too old for their rule
     And every page Kenta saw passes an accessibility scan
+
+  Scenario: A government verifier sees that the resident has moved since the copy was issued
+    Given Kenji has signed in with his My Number card to ask for a copy of a resident record
+    When Kenji asks for a copy of his own record to give to a landlord
+    And Kenji pays by card
+    And Kenji downloads the signed copy
+    Then the pension office checking the copy through the exchange is told it is valid and Kenji still lives at its address
+    When a Sakuragi City clerk registers Kenji's move out of the city
+    Then the pension office checking the copy through the exchange is told it is valid and Kenji has moved since it was issued
+    And every page Kenji saw passes an accessibility scan
+    And every page the city clerk saw passes an accessibility scan

@@ -54,6 +54,7 @@ RESIDENTS = {
     "翔": ("大野 翔", "ONO Sho"),
     "大輝": ("石川 大輝", "ISHIKAWA Daiki"),
     "結衣": ("石川 結衣", "ISHIKAWA Yui"),
+    "Kenji": ("大野 健二", "ONO Kenji"),  # H2-6: moves out of the city after his copy
     "Masao": ("石川 正男", "ISHIKAWA Masao"),  # H3-6: a household of his own at H3's address
     "Tsuyoshi": ("田村 剛", "TAMURA Tsuyoshi"),  # X-3: the adverse party of H2-2's DV measure
 }

@@ -43,12 +43,19 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from features.drivers import accessibility
-from features.drivers.documents import HeldDocument
-from features.drivers.identity import Resident, open_page, submit_form
+from features.drivers.documents import HeldDocument, read_qr
+from features.drivers.identity import (
+    Resident,
+    code_was_used,
+    one_time_code,
+    open_page,
+    submit_form,
+)
 from features.drivers.kit import REPOSITORY, RunningKit
 from govkit.certificates.keys import load_pem_chain
 from govkit.certificates.seal import as_asn1
 from govkit.clock import now_jst, seed_date
+from govkit.exchange import encode_legal_basis
 
 SERIOUS = {"serious", "critical"}
 SERVICES = REPOSITORY / "services"
@@ -97,6 +104,7 @@ class OnRegister:
     juminhyo_code: str
     honseki: str
     address: str
+    register_key: str = ""
 
     def values(self, item: str) -> tuple[str, ...]:
         return {
@@ -122,6 +130,7 @@ def on_register(full_name: str) -> OnRegister:
                 juminhyo_code=person["juminhyo_code"],
                 honseki=person.get("honseki", household.get("honseki", "")),
                 address=person.get("address", household["address"]),
+                register_key=str(person["id"]),
             )
     raise AssertionError(f"{full_name!r} is not on Sakuragi's seed register")
 
@@ -595,3 +604,83 @@ class Journey:
 def default_letter_validity() -> date:
     """A month from the kit's today (a letter lasts at most 3 months)."""
     return kit_today() + timedelta(days=30)
+
+
+# -- the city's back office and a government verifier --------------------------------------------
+
+
+def city_clerk_credentials(kit: RunningKit) -> dict[str, str]:
+    """The demo clerk of Sakuragi City's back office, as the seed wrote it (``staff.toml`` in
+    the register's data folder, mode 0600)."""
+    spec = next(s for s in kit.stack.manifest.services if s.instance == "residence")
+    folder = Path(kit.stack.environment_for(spec)["RESIDENCE_DATA_DIR"])
+    clerk = tomllib.loads((folder / "staff.toml").read_text(encoding="utf-8"))["clerk"]
+    return {key: str(clerk[key]) for key in ("username", "password", "totp_secret")}
+
+
+@dataclass
+class CityClerk:
+    """A clerk of the city's citizens' division at the back office, in their own browser; every
+    page they see is scanned with axe (its findings kept for a step to check)."""
+
+    page: Page
+    kit: RunningKit
+    problems: list[accessibility.Violation] = field(default_factory=list)
+
+    def _scan(self) -> None:
+        self.problems += [v for v in accessibility.scan(self.page) if v.impact in SERIOUS]
+
+    def _submit(self, fill: Any, button: str = "main form button.govuk-button") -> None:
+        submit_form(self.page, fill, self.page.locator(button).first)
+        self._scan()
+
+    def sign_in(self) -> None:
+        credentials = city_clerk_credentials(self.kit)
+        secret = credentials["totp_secret"]
+        open_page(self.page, self.kit.url("residence", "/clerk/sign-in"))
+        self._scan()
+
+        def fill() -> None:
+            self.page.fill("#username", credentials["username"])
+            self.page.fill("#password", credentials["password"])
+            self.page.fill("#code", one_time_code(secret))
+
+        for _attempt in range(3):
+            self._submit(fill)
+            if self.page.locator("#code-error").count() == 0:
+                return
+            code_was_used(secret)
+        raise AssertionError("the clerk could not sign in to the back office")
+
+    def register_move_out(self, register_key: str, moved_to: str, on: date) -> str:
+        """The move-out form of the resident's record; the confirmation's text."""
+        open_page(self.page, self.kit.url("residence", f"/clerk/residents/{register_key}/move-out"))
+        self._scan()
+
+        def fill() -> None:
+            self.page.fill("#removed_on-day", str(on.day))
+            self.page.fill("#removed_on-month", str(on.month))
+            self.page.fill("#removed_on-year", str(on.year))
+            self.page.fill("#moved_to", moved_to)
+
+        self._submit(fill)
+        return self.page.locator("main").inner_text()
+
+
+def government_check(kit: RunningKit, copy: Copy, client: str, law: str) -> dict[str, Any]:
+    """A government agency's system checks ``copy`` through its own security server: the
+    portal's verification service (QR text sent), on a statutory basis; the portal's answer."""
+    instance = {"JP-KIT/GOV/JPS/pension": "ss-jps"}[client]
+    answer = requests.post(
+        kit.url(instance, "/r1/JP-KIT/GOV/DA/portal/verification"),
+        json={"qr": read_qr(copy.pdf)},
+        headers={
+            "X-Road-Client": client,
+            "X-Madoguchi-Legal-Basis": encode_legal_basis(law),
+            "X-Madoguchi-Purpose": encode_legal_basis("住所の確認"),
+        },
+        timeout=60,
+    )
+    if answer.status_code != 200:
+        raise AssertionError(f"{answer.status_code}: {answer.text[:800]}")
+    return answer.json()

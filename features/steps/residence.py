@@ -24,11 +24,13 @@ from features.drivers.residence import (
     ITEMS,
     PURPOSES,
     STATUTORY,
+    CityClerk,
     Copy,
     Journey,
     backdated_copy,
     birthdate_on_card,
     default_letter_validity,
+    government_check,
     kit_today,
     months_ago,
     on_register,
@@ -80,6 +82,12 @@ def letters() -> dict[str, str]:
 def copies() -> list[Copy]:
     """The copies downloaded in this scenario, latest last."""
     return []
+
+
+@pytest.fixture
+def city_clerk(cast: Cast, kit: RunningKit) -> CityClerk:
+    """A clerk of Sakuragi City's citizens' division, in their own browser."""
+    return CityClerk(cast.new_browser("city clerk").page, kit)
 
 
 def journey_of(journeys: dict[str, Journey], name: str) -> Journey:
@@ -485,6 +493,43 @@ def qr_verifies_offline(kit: RunningKit, copies: list[Copy], tmp_path: Path) -> 
     )  # fmt: skip
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert offline.stdout.startswith("VALID"), offline.stdout
+
+
+# -- a move after issue, and a government verifier -----------------------------------------------
+
+PENSION = "JP-KIT/GOV/JPS/pension"
+PENSION_LAW = "law:国民年金法第108条"
+
+
+@then(
+    re_(
+        r"the pension office checking the copy through the exchange is told it is valid and "
+        r"{NAME} (?P<where>still lives at its address|has moved since it was issued)"
+    )
+)
+def government_verifier_sees(kit: RunningKit, copies: list[Copy], name: str, where: str) -> None:
+    answer = government_check(kit, copies[-1], PENSION, PENSION_LAW)
+    assert answer["verdict"] == "valid", answer
+    assert answer["verifier"] == PENSION, answer
+    check = answer["address_check"]
+    moved = where.startswith("has moved")
+    assert check["subject_still_at_address"] is (not moved), check
+    if moved:
+        assert check["moved_on"], check
+
+
+@when(re_(r"a Sakuragi City clerk registers {NAME}'s move out of the city"))
+def clerk_registers_move_out(city_clerk: CityClerk, kit: RunningKit, name: str) -> None:
+    holder, _roman = holder_of(name)
+    person = on_register(holder)
+    city_clerk.sign_in()
+    text = city_clerk.register_move_out(person.register_key, "梅園市本町三丁目2番1号", kit_today())
+    assert "moved out" in text.lower() or "転出" in text, text[:500]
+
+
+@then("every page the city clerk saw passes an accessibility scan")
+def city_clerk_pages_accessible(city_clerk: CityClerk) -> None:
+    assert not city_clerk.problems, "\n".join(str(p) for p in city_clerk.problems)
 
 
 # -- the bank ---------------------------------------------------------------------------------

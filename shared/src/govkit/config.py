@@ -271,6 +271,12 @@ class ServiceSettings(BaseModel):
     def uses_https(self) -> bool:
         return self.public_url.startswith("https://")
 
+    @property
+    def verification_page_url(self) -> str:
+        """The kit's public page where anyone checks a sealed document (the portal's), as
+        printed on every document: a page for people, never an address to call for data."""
+        return f"{self.portal_url}/verify"
+
     def service_url(self, name: str) -> str:
         """Browser-facing base URL of another kit service, e.g. ``service_url("idp")``."""
         value = getattr(self, f"{name}_url", None)

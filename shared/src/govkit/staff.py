@@ -9,7 +9,10 @@ checked, and the policy a sign-in attempt follows.
 * :func:`check_attempt` — the policy, with no storage of its own: the password and the code
   must both be right, a code from a time step already used (or older) is refused, and
   :data:`STAFF_ATTEMPTS` failures in a row lock the account. The caller keeps the account's
-  counters in its own table and writes its own audit trail.
+  counters in its own table and writes its own audit trail;
+* :class:`SignInForm`, :func:`sign_in_notice` and :func:`sign_in_refusal` — the sign-in page's
+  form and messages, which the services' pages show with ``govkit/staff/sign-in.html`` (and
+  their staff bar with ``govkit/staff/layout.html``).
 
 No password, secret or code is ever logged. ``.venv/bin/python -m govkit.staff <secret>`` prints
 the code an authenticator app would show now (for demo logins).
@@ -23,10 +26,14 @@ import hashlib
 import hmac
 import secrets
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyotp
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
 
 #: Wrong passwords or codes in a row before a staff account locks.
 STAFF_ATTEMPTS = 5
@@ -148,6 +155,73 @@ def check_attempt(
         failures=failures,
         locks=failures >= STAFF_ATTEMPTS,
     )
+
+
+# -- the sign-in page ---------------------------------------------------------------------------
+
+
+class SignInForm(FlaskForm):
+    """Username, password and the code from an authenticator app (plus the CSRF token)."""
+
+    username = StringField()
+    password = PasswordField()
+    code = StringField()
+
+    def entered(self) -> tuple[str, str, str]:
+        """(username without surrounding spaces, password, code) as sent."""
+        return (self.username.data or "").strip(), self.password.data or "", self.code.data or ""
+
+    def problems(self) -> dict[str, str]:
+        """What stops the sign-in from being tried (field id → message): an expired form (its
+        CSRF token), or a field that is missing or malformed."""
+        if not self.validate_on_submit():  # only the CSRF token can fail here
+            return {"username": _("The form has expired. Send it again.")}
+        return read_sign_in(*self.entered())
+
+
+def read_sign_in(username: str, password: str, code: str) -> dict[str, str]:
+    """What is missing or malformed in a sign-in form (field id → message)."""
+    errors: dict[str, str] = {}
+    if not username.strip():
+        errors["username"] = _("Enter your username")
+    if not password:
+        errors["password"] = _("Enter your password")
+    digits = code.strip()
+    if not digits:
+        errors["code"] = _("Enter the 6-digit code from your authenticator app")
+    elif not code_is_well_formed(digits):
+        errors["code"] = _("The code must be 6 digits, like 123456")
+    return errors
+
+
+def sign_in_notice(args: Mapping[str, str]) -> str | None:
+    """The banner on the sign-in page a service sends to after an idle session
+    (``?expired=1``) or a sign-out (``?signed_out=1``)."""
+    if args.get("expired"):
+        return _("You were signed out after 30 minutes without activity. Sign in again.")
+    if args.get("signed_out"):
+        return _("You have signed out.")
+    return None
+
+
+def sign_in_refusal(reason: str) -> tuple[str, str, int]:
+    """(the field, the message, the status code) for a sign-in refused for ``reason``:
+    ``"invalid"``, ``"code_reused"`` or ``"locked"``."""
+    refusals = {
+        "invalid": ("username", _("The username, password or code is not right"), 400),
+        "code_reused": (
+            "code",
+            _("This code has already been used. Wait for your app to show a new code."),
+            400,
+        ),
+        "locked": (
+            "username",
+            _("This account is locked after 5 failed attempts. Ask your administrator "
+              "to unlock it."),
+            403,
+        ),
+    }  # fmt: skip
+    return refusals[reason]
 
 
 def main(argv: list[str]) -> int:

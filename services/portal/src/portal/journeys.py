@@ -45,6 +45,7 @@ JOURNEYS: tuple[Journey, ...] = (
         ),
         duration=N_("About 1 minute"),
         fee=N_("¥300 a copy"),
+        open=True,
     ),
     Journey(
         key="childcare-account",

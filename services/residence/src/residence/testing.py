@@ -57,7 +57,7 @@ def backdated_certificate() -> tuple[dict[str, str], int]:
         check=lambda _data, _digest: False,
         fee_per_copy=settings.certificate_fee_yen,  # type: ignore[attr-defined]
         public_url=settings.public_url,
-        verify_url=f"{settings.portal_url}/verify",
+        verify_url=settings.verification_page_url,
         now=datetime.combine(issued_on, time(9), tzinfo=UTC) - _JST,
         today=issued_on,
     )

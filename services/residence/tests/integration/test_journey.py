@@ -52,7 +52,7 @@ def citizen(city: Flask, fake_idp: FakeProvider, kit) -> Callable[[str], FlaskCl
             "exchange_id": kit.xid(key),
         }
         client = city.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        client.set_cookie("kit_lang", "en")
         fake_idp.sign_in(client, "/request/who", sub=f"sub-{key}")
         return client
 

@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from govkit.db import Database
+from govkit.exchange import exchange_pseudonym
 from govkit.stack import Manifest, Stack, free_port
 from securityserver import proxy
 from securityserver.configuration import GlobalConfCache, read_anchor
@@ -204,6 +205,7 @@ def exchange(
     extra = {
         "ss-lg139998": {"SECURITYSERVER_CATALOGUE": str(catalogue)},
         "ss-da": {"SECURITYSERVER_MESSAGELOG_MAX_BODY_BYTES": str(CAP)},
+        "residence": {"RESIDENCE_TESTING_ENDPOINTS": "true"},
     }
     manifest = dataclasses.replace(
         manifest,
@@ -542,48 +544,39 @@ def test_a_government_verifiers_check_reaches_the_register_through_both_servers(
 ) -> None:
     """The portal relays the statutory check of the pension service (its X-Road-Client at the
     portal) to Sakuragi City's register: the headers survive both servers' signing, and the
-    register answers and records whom the check was for."""
-    from sqlmodel import select
-
-    from residence.models import DataUsageEvent, IssuedCertificate, Resident
-    from residence.settings import ResidenceSettings
-
+    register answers and records whom the check was for. The copy is a real one, issued by the
+    register's test-only endpoint; the log is read the way the portal reads it (this test
+    imports no other service)."""
+    residence = exchange.stack.url("residence")
+    issued = requests.post(
+        f"{residence}/__testing/certificates",
+        json={"register_key": "H1-1", "issued_on": datetime.now(UTC).date().isoformat()},
+        timeout=60,
+    )
+    assert issued.status_code == 201, issued.text
+    document_id = issued.json()["document_id"]
+    response = exchange.call(
+        f"/r1/JP-KIT/GOV/LG-139998/residence/address-check/certificates/{document_id}",
+        headers={
+            "X-Madoguchi-Legal-Basis": "law:%E5%8E%9A%E7%94%9F%E5%B9%B4%E9%87%91",
+            "X-Madoguchi-Purpose": "enrolment",
+            "X-Madoguchi-On-Behalf-Of": "JP-KIT/GOV/JPS/pension",
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["subject_still_at_address"], body["moved_on"]) == (True, None)
     spec = next(s for s in exchange.stack.manifest.services if s.instance == "residence")
-    settings = ResidenceSettings.from_env(exchange.stack.environment_for(spec))
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            kenta = session.get(Resident, "H1-1")
-            assert kenta is not None
-            pseudonym = kenta.exchange_pseudonym
-            session.add(
-                IssuedCertificate(
-                    document_id="JR-139998-20261101-000001", request_id="R-1", status_index=1,
-                    owner_sub="sub", owner_pseudonym=pseudonym, subject="H1-1", members=["H1-1"],
-                    address_at_issue=kenta.address, sha256="0" * 64, qr_text="MDG1:X",
-                    pdf=b"%PDF-1.7", issued_at=datetime.now(UTC), status="issued",
-                )
-            )  # fmt: skip
-            session.commit()
-        response = exchange.call(
-            "/r1/JP-KIT/GOV/LG-139998/residence/address-check/certificates/"
-            "JR-139998-20261101-000001",
-            headers={
-                "X-Madoguchi-Legal-Basis": "law:%E5%8E%9A%E7%94%9F%E5%B9%B4%E9%87%91",
-                "X-Madoguchi-Purpose": "enrolment",
-                "X-Madoguchi-On-Behalf-Of": "JP-KIT/GOV/JPS/pension",
-            },
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert (body["subject_still_at_address"], body["moved_on"]) == (True, None)
-        with database.session() as session:
-            statement = select(DataUsageEvent).where(DataUsageEvent.subject == pseudonym)
-            (event,) = session.exec(statement).all()
-            assert (event.client, event.outcome) == (PORTAL, "served")
-            assert event.purpose == "enrolment (for JP-KIT/GOV/JPS/pension)"
-    finally:
-        database.dispose()
+    key = exchange.stack.environment_for(spec)["KIT_EXCHANGE_PSEUDONYM_KEY"]
+    events = requests.get(
+        f"{residence}/exchange/data-usage/residents/{exchange_pseudonym(key, 'H1-1')}/events",
+        headers={"X-Road-Client": PORTAL, "X-Road-Id": "log-read"},
+        timeout=10,
+    )
+    assert events.status_code == 200, events.text
+    (event,) = [e for e in events.json()["events"] if e["service"].endswith("/address-check")]
+    assert (event["client"], event["outcome"]) == (PORTAL, "served")
+    assert event["purpose"] == "enrolment (for JP-KIT/GOV/JPS/pension)"
 
 
 # -- metaservices, monitoring, health --------------------------------------------------------------

@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField
 
 from govkit.access import AccessRule
 from govkit.db import get_session
+from govkit.staff import SignInForm, sign_in_notice, sign_in_refusal
 from idp import counter
 from idp.card import CardState, UnknownCard
 from idp.card.simulator import SimulatedCardReader
@@ -99,12 +100,6 @@ def _reader(now: datetime) -> SimulatedCardReader:
 # -- forms ------------------------------------------------------------------------------------
 
 
-class SignInForm(FlaskForm):
-    username = StringField()
-    password = PasswordField()
-    code = StringField()
-
-
 class SignOutForm(FlaskForm):
     """Only a CSRF token."""
 
@@ -166,60 +161,24 @@ def sign_in() -> Response | tuple[str, int]:
     clerk, _expired = _clerk_in_session(_now())
     if clerk is not None:
         return redirect(url_for("counter.search"), code=303)
-    notice = None
-    if request.args.get("expired"):
-        notice = _("You were signed out after 30 minutes without activity. Sign in again.")
-    elif request.args.get("signed_out"):
-        notice = _("You have signed out.")
-    return _sign_in_page(SignInForm(), {}, notice=notice)
-
-
-def read_sign_in(username: str, password: str, code: str) -> dict[str, str]:
-    """What is missing or malformed in a sign-in form (field id → message)."""
-    errors: dict[str, str] = {}
-    if not username.strip():
-        errors["username"] = _("Enter your username")
-    if not password:
-        errors["password"] = _("Enter your password")
-    digits = code.strip()
-    if not digits:
-        errors["code"] = _("Enter the 6-digit code from your authenticator app")
-    elif not (len(digits) == 6 and digits.isascii() and digits.isdigit()):
-        errors["code"] = _("The code must be 6 digits, like 123456")
-    return errors
+    return _sign_in_page(SignInForm(), {}, notice=sign_in_notice(request.args))
 
 
 @bp.post("/sign-in")
 def sign_in_submit() -> Response | tuple[str, int]:
     form = SignInForm()
-    if not form.validate_on_submit():  # only the CSRF token can fail here
-        return _sign_in_page(form, {"username": _expired_form()}, 400)
-    username = (form.username.data or "").strip()
-    password = form.password.data or ""
-    code = form.code.data or ""
-    errors = read_sign_in(username, password, code)
+    errors = form.problems()
     if errors:
         return _sign_in_page(form, errors, 400)
+    username, password, code = form.entered()
     now = _now()
     try:
         clerk = counter.staff_sign_in(
             get_session(), username=username, password=password, totp_code=code, now=now
         )
     except counter.StaffSignInFailed as failure:
-        messages = {
-            "invalid": ("username", _("The username, password or code is not right")),
-            "code_reused": (
-                "code",
-                _("This code has already been used. Wait for your app to show a new code."),
-            ),
-            "locked": (
-                "username",
-                _("This account is locked after 5 failed attempts. Ask your administrator "
-                  "to unlock it."),
-            ),
-        }  # fmt: skip
-        field, message = messages[failure.reason]
-        return _sign_in_page(form, {field: message}, 400 if failure.reason != "locked" else 403)
+        field, message, status = sign_in_refusal(failure.reason)
+        return _sign_in_page(form, {field: message}, status)
     session.pop(SESSION_KEY, None)
     _remember(clerk, now)
     return redirect(url_for("counter.search"), code=303)

@@ -4,7 +4,9 @@ Reached through the city's security server, which has already authenticated the 
 agency, checked its signature and its access rights per service and path, and logged the
 message; what arrives carries the ``X-Road-*`` headers it vouched for. The blueprint itself
 is open (:data:`EXCHANGE_PROVIDER`): each view reads the caller from those headers and
-refuses a request that did not come through the exchange. Errors are problem+json.
+refuses a request that did not come through the exchange. Errors are problem+json; the
+domain's outcomes (unknown resident or document, a refused basis or consent) become problems in
+the blueprint's error handlers (:mod:`residence.api.views`).
 
 * ``GET /exchange/basic-four/residents/<exchange_id>`` — the basic four (service
   ``JP-KIT/GOV/LG-139998/residence/basic-four``);
@@ -37,4 +39,4 @@ EXCHANGE_PROVIDER = AccessRule("exchange-provider", _through_the_exchange, api=T
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 
-from residence.api import views  # noqa: E402, F401 - registers the routes
+from residence.api import views  # noqa: E402, F401 - registers the routes and error handlers

@@ -1,7 +1,10 @@
 """The exchange endpoints: adapters that read the call, run the use case and answer JSON.
 
 Problems are ``application/problem+json`` with a type under :data:`PROBLEM_BASE`; bad input
-is a 4xx, never a 500.
+is a 4xx, never a 500. The domain's outcomes (:class:`UnknownResident`,
+:class:`UnknownDocument`, :class:`MissingLegalBasis`, :class:`BasisRefused`,
+:class:`DataRefused`) become problems in the blueprint's error handlers below, so a view only
+reads the call, runs the use case and answers.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from govkit.clock import today
 from govkit.db import get_session
-from govkit.errors import Problem
+from govkit.errors import Problem, problem_response
 from govkit.exchange import IncomingCall, InvalidCall
 from govkit.web import get_settings
 from residence import services
@@ -64,175 +67,110 @@ def _json(body: Any, status: int = 200) -> Response:
     )
 
 
-def _incoming_call() -> IncomingCall:
-    try:
-        call = IncomingCall.from_headers(request.headers)
-    except InvalidCall as error:
-        raise Problem(
-            400,
-            "Not a valid exchange call",
-            f"{error.header}: {error.message}",
-            type=PROBLEM_BASE + "invalid-exchange-call",
-            header=error.header,
-        ) from None
-    for header, value in (
-        ("X-Road-Id", call.x_road_id),
-        ("X-Road-UserId", call.user_id),
-        ("X-Road-Issue", call.issue),
-    ):
-        if value is not None and len(value) > _MAX_HEADER:
-            raise Problem(
-                400,
-                "Not a valid exchange call",
-                f"{header}: longer than {_MAX_HEADER} characters",
-                type=PROBLEM_BASE + "invalid-exchange-call",
-                header=header,
-            )
-    return call
+# -- domain outcomes as problems -------------------------------------------------------------------
 
 
-def _unknown_document() -> Problem:
-    return Problem(
-        404,
-        "Unknown document",
-        "Sakuragi City has issued no certificate with this number.",
-        type=PROBLEM_BASE + "unknown-document",
-    )
+def _problem(status: int, title: str, detail: str, kind: str, **extensions: Any) -> Response:
+    return problem_response(Problem(status, title, detail, type=PROBLEM_BASE + kind, **extensions))
 
 
-def _basis_problem(refused: BasisRefused) -> Problem:
-    return Problem(
-        403,
-        _TITLES[refused.refusal],
-        refused.reason,
-        type=PROBLEM_BASE + refused.refusal.value,
-    )
-
-
-def _unknown_resident() -> Problem:
-    return Problem(
-        404,
-        "Unknown resident",
-        "Nobody in Sakuragi City's resident register has this exchange id.",
-        type=PROBLEM_BASE + "unknown-resident",
-    )
-
-
-@bp.get("/basic-four/residents/<exchange_id>")
-def basic_four(exchange_id: str) -> Response:
-    call = _incoming_call()
-    if call.legal_basis is None:
-        raise _missing_legal_basis()
-    if not _EXCHANGE_ID.fullmatch(exchange_id):
-        raise _unknown_resident()
-    try:
-        answer = services.look_up_basic_four(
-            session=get_session(),
-            exchange_id=exchange_id,
-            call=call,
-            consents=consent_checker(),
-            today=today(get_settings()),
-            now=datetime.now(UTC),
-        )
-    except MissingLegalBasis:
-        raise _missing_legal_basis() from None
-    except UnknownResident:
-        raise _unknown_resident() from None
-    except DataRefused as refused:
-        raise _refusal_problem(refused, call) from None
-    return _json(answer)
-
-
-def _missing_legal_basis() -> Problem:
-    return Problem(
+@bp.errorhandler(MissingLegalBasis)
+def _missing_legal_basis(_error: MissingLegalBasis) -> Response:
+    return _problem(
         400,
         "Missing legal basis",
         "Send X-Madoguchi-Legal-Basis: consent:<consent id> or law:<statutory article> "
         "(percent-encoded UTF-8).",
-        type=PROBLEM_BASE + "missing-legal-basis",
+        "missing-legal-basis",
     )
 
 
-def _refusal_problem(refused: DataRefused, call: IncomingCall) -> Problem:
+@bp.errorhandler(UnknownResident)
+def _unknown_resident(_error: UnknownResident) -> Response:
+    if "exchange_id" not in (request.view_args or {}):
+        # A call that names a certificate, not a resident (the address check), learns nothing
+        # about residents: a person who has left the register is an unknown document there.
+        return _unknown_document(UnknownDocument())
+    return _problem(
+        404,
+        "Unknown resident",
+        "Nobody in Sakuragi City's resident register has this exchange id.",
+        "unknown-resident",
+    )
+
+
+@bp.errorhandler(UnknownDocument)
+def _unknown_document(_error: UnknownDocument) -> Response:
+    return _problem(
+        404,
+        "Unknown document",
+        "Sakuragi City has issued no certificate with this number.",
+        "unknown-document",
+    )
+
+
+@bp.errorhandler(BasisRefused)
+def _basis_refused(refused: BasisRefused) -> Response:
+    return _problem(403, _TITLES[refused.refusal], refused.reason, refused.refusal.value)
+
+
+@bp.errorhandler(DataRefused)
+def _data_refused(refused: DataRefused) -> Response:
+    call: IncomingCall = g.exchange_call  # kept by _incoming_call
     decision = refused.decision
     refusal = decision.refusal or Refusal.CONSENT_REFUSED
     extensions: dict[str, Any] = {"consent_id": call.consent_id}
     if refusal is Refusal.CONSENT_WITHDRAWN:
         extensions["withdrawn_at"] = decision.withdrawn_at
     status = 503 if refusal is Refusal.CONSENT_UNVERIFIABLE else 403
+    return _problem(status, _TITLES[refusal], decision.reason, refusal.value, **extensions)
+
+
+# -- reading the call ------------------------------------------------------------------------------
+
+
+def _invalid_call(header: str, message: str) -> Problem:
     return Problem(
-        status,
-        _TITLES[refusal],
-        decision.reason,
-        type=PROBLEM_BASE + refusal.value,
-        **extensions,
+        400,
+        "Not a valid exchange call",
+        f"{header}: {message}",
+        type=PROBLEM_BASE + "invalid-exchange-call",
+        header=header,
     )
 
 
-@bp.get("/data-usage/residents/<exchange_id>/events")
-def data_usage(exchange_id: str) -> Response:
-    _incoming_call()
-    if not _EXCHANGE_ID.fullmatch(exchange_id):
-        return _json(services.DataUsage(exchange_id, [], GENESIS).as_dict())
-    usage = services.list_data_usage(session=get_session(), exchange_id=exchange_id)
-    return _json(usage.as_dict())
+def _check_length(header: str, value: str | None) -> None:
+    if value is not None and len(value) > _MAX_HEADER:
+        raise _invalid_call(header, f"longer than {_MAX_HEADER} characters")
 
 
-@bp.get("/household/residents/<exchange_id>/household")
-def household(exchange_id: str) -> Response:
+def _incoming_call() -> IncomingCall:
+    """The call the security server vouched for (also kept as ``g.exchange_call``)."""
+    try:
+        call = IncomingCall.from_headers(request.headers)
+    except InvalidCall as error:
+        raise _invalid_call(error.header, error.message) from None
+    _check_length("X-Road-Id", call.x_road_id)
+    _check_length("X-Road-UserId", call.user_id)
+    _check_length("X-Road-Issue", call.issue)
+    g.exchange_call = call
+    return call
+
+
+def _exchange_call(
+    *, exchange_id: str | None = None, document_id: str | None = None
+) -> IncomingCall:
+    """The incoming call, with a legal basis (:class:`MissingLegalBasis`), about a resident
+    and/or a certificate whose ids are well formed (:class:`UnknownResident`,
+    :class:`UnknownDocument` otherwise)."""
     call = _incoming_call()
     if call.legal_basis is None:
-        raise _missing_legal_basis()
-    if not _EXCHANGE_ID.fullmatch(exchange_id):
-        raise _unknown_resident()
-    try:
-        answer = services.look_up_household(
-            session=get_session(),
-            exchange_id=exchange_id,
-            call=call,
-            today=today(get_settings()),
-            now=datetime.now(UTC),
-        )
-    except UnknownResident:
-        raise _unknown_resident() from None
-    except BasisRefused as refused:
-        raise _basis_problem(refused) from None
-    return _json(answer)
-
-
-@bp.get("/address-check/certificates/<document_id>")
-def address_check(document_id: str) -> Response:
-    call = _incoming_call()
-    if call.legal_basis is None:
-        raise _missing_legal_basis()
-    on_behalf_of = request.headers.get(ON_BEHALF_OF) or None
-    if on_behalf_of is not None and len(on_behalf_of) > _MAX_HEADER:
-        raise Problem(
-            400,
-            "Not a valid exchange call",
-            f"{ON_BEHALF_OF}: longer than {_MAX_HEADER} characters",
-            type=PROBLEM_BASE + "invalid-exchange-call",
-            header=ON_BEHALF_OF,
-        )
-    if not _DOCUMENT_ID.fullmatch(document_id):
-        raise _unknown_document()
-    try:
-        answer = services.check_address(
-            session=get_session(),
-            document_id=document_id,
-            call=call,
-            on_behalf_of=on_behalf_of,
-            consents=consent_checker(),
-            today=today(get_settings()),
-            now=datetime.now(UTC),
-        )
-    except (UnknownDocument, UnknownResident):
-        raise _unknown_document() from None
-    except BasisRefused as refused:
-        raise _basis_problem(refused) from None
-    except DataRefused as refused:
-        raise _refusal_problem(refused, call) from None
-    return _json(answer)
+        raise MissingLegalBasis()
+    if exchange_id is not None and not _EXCHANGE_ID.fullmatch(exchange_id):
+        raise UnknownResident(exchange_id)
+    if document_id is not None and not _DOCUMENT_ID.fullmatch(document_id):
+        raise UnknownDocument(document_id)
+    return call
 
 
 def _query_number(name: str, *, default: int, low: int, high: int) -> int:
@@ -253,72 +191,99 @@ def _query_number(name: str, *, default: int, low: int, high: int) -> int:
     return value
 
 
+# -- the endpoints ---------------------------------------------------------------------------------
+
+
+@bp.get("/basic-four/residents/<exchange_id>")
+def basic_four(exchange_id: str) -> Response:
+    call = _exchange_call(exchange_id=exchange_id)
+    answer = services.look_up_basic_four(
+        session=get_session(),
+        exchange_id=exchange_id,
+        call=call,
+        consents=consent_checker(),
+        today=today(get_settings()),
+        now=datetime.now(UTC),
+    )
+    return _json(answer)
+
+
+@bp.get("/data-usage/residents/<exchange_id>/events")
+def data_usage(exchange_id: str) -> Response:
+    _incoming_call()
+    if not _EXCHANGE_ID.fullmatch(exchange_id):
+        return _json(services.DataUsage(exchange_id, [], GENESIS).as_dict())
+    usage = services.list_data_usage(session=get_session(), exchange_id=exchange_id)
+    return _json(usage.as_dict())
+
+
+@bp.get("/household/residents/<exchange_id>/household")
+def household(exchange_id: str) -> Response:
+    call = _exchange_call(exchange_id=exchange_id)
+    answer = services.look_up_household(
+        session=get_session(),
+        exchange_id=exchange_id,
+        call=call,
+        today=today(get_settings()),
+        now=datetime.now(UTC),
+    )
+    return _json(answer)
+
+
+@bp.get("/address-check/certificates/<document_id>")
+def address_check(document_id: str) -> Response:
+    call = _exchange_call()
+    on_behalf_of = request.headers.get(ON_BEHALF_OF) or None
+    _check_length(ON_BEHALF_OF, on_behalf_of)
+    if not _DOCUMENT_ID.fullmatch(document_id):
+        raise UnknownDocument(document_id)
+    answer = services.check_address(
+        session=get_session(),
+        document_id=document_id,
+        call=call,
+        on_behalf_of=on_behalf_of,
+        consents=consent_checker(),
+        today=today(get_settings()),
+        now=datetime.now(UTC),
+    )
+    return _json(answer)
+
+
 @bp.get("/address-changes/events")
 def address_changes() -> Response:
-    call = _incoming_call()
-    if call.legal_basis is None:
-        raise _missing_legal_basis()
+    call = _exchange_call()
     after = _query_number("after", default=0, low=0, high=_MAX_EVENT_ID)
     limit = _query_number("limit", default=rules.MAX_EVENTS, low=1, high=rules.MAX_EVENTS)
-    try:
-        answer = services.list_register_events(
-            session=get_session(), call=call, after=after, limit=limit, now=datetime.now(UTC)
-        )
-    except BasisRefused as refused:
-        raise _basis_problem(refused) from None
+    answer = services.list_register_events(
+        session=get_session(), call=call, after=after, limit=limit, now=datetime.now(UTC)
+    )
     return _json(answer)
 
 
 @bp.get("/documents/residents/<exchange_id>/certificates")
 def own_certificates(exchange_id: str) -> Response:
-    call = _incoming_call()
-    if call.legal_basis is None:
-        raise _missing_legal_basis()
-    if not _EXCHANGE_ID.fullmatch(exchange_id):
-        raise _unknown_resident()
-    try:
-        answer = services.list_own_certificates(
-            session=get_session(),
-            exchange_id=exchange_id,
-            call=call,
-            consents=consent_checker(),
-            now=datetime.now(UTC),
-        )
-    except UnknownResident:
-        raise _unknown_resident() from None
-    except BasisRefused as refused:
-        raise _basis_problem(refused) from None
-    except DataRefused as refused:
-        raise _refusal_problem(refused, call) from None
+    call = _exchange_call(exchange_id=exchange_id)
+    answer = services.list_own_certificates(
+        session=get_session(),
+        exchange_id=exchange_id,
+        call=call,
+        consents=consent_checker(),
+        now=datetime.now(UTC),
+    )
     return _json(answer)
 
 
 @bp.get("/documents/residents/<exchange_id>/certificates/<document_id>/pdf")
 def own_certificate_pdf(exchange_id: str, document_id: str) -> Response:
-    call = _incoming_call()
-    if call.legal_basis is None:
-        raise _missing_legal_basis()
-    if not _EXCHANGE_ID.fullmatch(exchange_id):
-        raise _unknown_resident()
-    if not _DOCUMENT_ID.fullmatch(document_id):
-        raise _unknown_document()
-    try:
-        pdf = services.own_certificate_pdf(
-            session=get_session(),
-            exchange_id=exchange_id,
-            document_id=document_id,
-            call=call,
-            consents=consent_checker(),
-            now=datetime.now(UTC),
-        )
-    except UnknownResident:
-        raise _unknown_resident() from None
-    except UnknownDocument:
-        raise _unknown_document() from None
-    except BasisRefused as refused:
-        raise _basis_problem(refused) from None
-    except DataRefused as refused:
-        raise _refusal_problem(refused, call) from None
+    call = _exchange_call(exchange_id=exchange_id, document_id=document_id)
+    pdf = services.own_certificate_pdf(
+        session=get_session(),
+        exchange_id=exchange_id,
+        document_id=document_id,
+        call=call,
+        consents=consent_checker(),
+        now=datetime.now(UTC),
+    )
     return Response(
         pdf,
         mimetype="application/pdf",

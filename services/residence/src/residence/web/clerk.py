@@ -31,12 +31,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
 
 from govkit.access import AccessRule
 from govkit.certificates.status import DocumentStatus
 from govkit.clock import today as kit_today
 from govkit.db import get_session
+from govkit.staff import SignInForm, sign_in_notice, sign_in_refusal
 from govkit.web import get_settings
 from residence import backoffice, staff
 from residence.domain import backoffice as rules
@@ -112,12 +112,6 @@ def _clerk() -> staff.SignedInClerk:
 
 class CsrfForm(FlaskForm):
     """Only the CSRF token: the fields are read from the form by the domain's readers."""
-
-
-class SignInForm(FlaskForm):
-    username = StringField()
-    password = PasswordField()
-    code = StringField()
 
 
 @dataclass(frozen=True)
@@ -307,60 +301,24 @@ def sign_in() -> Response | Page:
     clerk, _expired = _clerk_in_session(_now())
     if clerk is not None:
         return redirect(url_for("clerk.search"), code=303)
-    notice = None
-    if request.args.get("expired"):
-        notice = _("You were signed out after 30 minutes without activity. Sign in again.")
-    elif request.args.get("signed_out"):
-        notice = _("You have signed out.")
-    return _sign_in_page(SignInForm(), {}, notice=notice)
-
-
-def read_sign_in(username: str, password: str, code: str) -> dict[str, str]:
-    """What is missing or malformed in a sign-in form (field id → message)."""
-    errors: dict[str, str] = {}
-    if not username:
-        errors["username"] = _("Enter your username")
-    if not password:
-        errors["password"] = _("Enter your password")
-    digits = code.strip()
-    if not digits:
-        errors["code"] = _("Enter the 6-digit code from your authenticator app")
-    elif not (len(digits) == 6 and digits.isascii() and digits.isdigit()):
-        errors["code"] = _("The code must be 6 digits, like 123456")
-    return errors
+    return _sign_in_page(SignInForm(), {}, notice=sign_in_notice(request.args))
 
 
 @bp.post("/sign-in")
 def sign_in_submit() -> Response | Page:
     form = SignInForm()
-    if not form.validate_on_submit():  # only the CSRF token can fail here
-        return _sign_in_page(form, {"username": _expired_form()}, 400)
-    username = (form.username.data or "").strip()
-    password = form.password.data or ""
-    code = form.code.data or ""
-    errors = read_sign_in(username, password, code)
+    errors = form.problems()
     if errors:
         return _sign_in_page(form, errors, 400)
+    username, password, code = form.entered()
     now = _now()
     try:
         clerk = staff.clerk_sign_in(
             session=get_session(), username=username, password=password, totp_code=code, now=now
         )
     except staff.ClerkSignInFailed as failure:
-        refusals = {
-            "invalid": ("username", _("The username, password or code is not right")),
-            "code_reused": (
-                "code",
-                _("This code has already been used. Wait for your app to show a new code."),
-            ),
-            "locked": (
-                "username",
-                _("This account is locked after 5 failed attempts. Ask your administrator "
-                  "to unlock it."),
-            ),
-        }  # fmt: skip
-        field, text = refusals[failure.reason]
-        return _sign_in_page(form, {field: text}, 403 if failure.reason == "locked" else 400)
+        field, text, status = sign_in_refusal(failure.reason)
+        return _sign_in_page(form, {field: text}, status)
     session.pop(SESSION_KEY, None)
     _remember(clerk, now)
     return redirect(url_for("clerk.search"), code=303)
@@ -1203,7 +1161,7 @@ def issue_approved(*, session: Any, request_id: str, now: datetime, today: date)
         issuer=seal().issuer(),
         request_id=request_id,
         public_url=settings.public_url,
-        verify_url=f"{settings.portal_url}/verify",
+        verify_url=settings.verification_page_url,
         now=now,
         today=today,
     )

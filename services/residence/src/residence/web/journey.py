@@ -664,7 +664,7 @@ def _submit(sub: str, requester: Requester, answers: journey.Answers, signature:
             check=verify_card_signature,
             fee_per_copy=settings.certificate_fee_yen,  # type: ignore[attr-defined]
             public_url=settings.public_url,
-            verify_url=f"{settings.portal_url}/verify",
+            verify_url=settings.verification_page_url,
             now=datetime.now(UTC),
             today=_today(),
         )
