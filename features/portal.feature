@@ -13,7 +13,7 @@ Feature: Find a government service on the portal
       | 児童手当・保育     | 署名用パスワード（6〜16文字）                  | 約10分            |
       | 1日で会社設立      | 資本金を払い込んだ銀行口座                     | 申請に約30分、登記は24時間以内 |
       | 国民年金           | 申請を送信するための署名用パスワード（6〜16文字） | 約5〜10分         |
-    And every service says it is not open online yet: オンライン受付準備中
+    And only the residence certificate is open online; every other service says: オンライン受付準備中
 
   Scenario: A resident switches to English and the choice follows them
     Given Kenta opens the Madoguchi portal
@@ -30,7 +30,7 @@ Feature: Find a government service on the portal
     Then Kenta is on the residence service
     And the page is in English
     And Kenta sees the heading "Get a copy of your residence record (juminhyo)"
-    And Kenta reads the notice "Online requests are not open yet."
+    And Kenta reads the notice "You can also get a copy at the Sakuragi City office counter, at a convenience store with your My Number card, or by post."
 
   Scenario: The language switch works without JavaScript
     Given Kenta's browser has JavaScript turned off

@@ -1,8 +1,9 @@
 """Making the signed copy (住民票の写し) and keeping the issuance register.
 
-:func:`issue_for_request` renders, seals and records the copies of a decided request inside the
-caller's transaction; :func:`issue_certificate` is the clerk's use case for a third-party
-request they approved; :func:`revoke_certificate` withdraws a copy issued in error.
+:func:`seal_copies` takes the copies' places in the status list and renders and seals them;
+:func:`record_copies` adds them to the caller's transaction; :func:`issue_certificate` is the
+clerk's use case for a third-party request they approved; :func:`revoke_certificate` withdraws
+a copy issued in error.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def page_layout(
     )
 
 
-def issue_for_request(
+def seal_copies(
     *,
     session: Session,
     issuer: DocumentIssuer,
@@ -127,8 +128,10 @@ def issue_for_request(
     now: datetime,
     today: date,
 ) -> list[IssuedCertificate]:
-    """Render, seal and record ``request.copies`` copies (the caller commits). Each copy is
-    its own document with its own status, so one can be revoked without the others."""
+    """Render and seal ``request.copies`` copies, each its own document with its own status
+    (so one can be revoked without the others). Each takes its place in the status list in a
+    short transaction of its own (committed here); nothing else is written: the caller adds
+    the copies with :func:`record_copies` and commits. No write lock is held while sealing."""
     members = [
         repository.person_of(r)
         for r in repository.list_residents_by_keys(session=session, keys=request.members)
@@ -143,50 +146,10 @@ def issue_for_request(
         {"name": p.full_name, "rows": person_rows(p, items, head.full_name if head else None)}
         for p in members
     ]
-    issued = [
-        _issue_one(
-            session=session,
-            issuer=issuer,
-            request=request,
-            subject=subject,
-            people=people,
-            public_url=public_url,
-            verify_url=verify_url,
-            now=now,
-            today=today,
-            copy=n,
-        )
-        for n in range(1, request.copies + 1)
-    ]
-    session.add(
-        AuditEvent(
-            at=now,
-            actor="system",
-            action="certificate_issued",
-            register_key=request.subject,
-            target=request.id,
-            details={"documents": [c.document_id for c in issued], "delivery": request.delivery},
-        )
-    )
-    return issued
-
-
-def _issue_one(
-    *,
-    session: Session,
-    issuer: DocumentIssuer,
-    request: CertificateRequest,
-    subject: PersonOnRegister,
-    people: list[dict[str, Any]],
-    public_url: str,
-    verify_url: str,
-    now: datetime,
-    today: date,
-    copy: int,
-) -> IssuedCertificate:
     owner_sub, owner_pseudonym = _owner(session, request)
-    for attempt in range(1, _ATTEMPTS + 1):
-        index = repository.next_certificate_index(session=session)
+    indexes = [_take_status_index(session, now) for _copy in range(request.copies)]
+    copies = []
+    for copy, index in enumerate(indexes, start=1):
         number = document_id(today, index)
         document = issuer.issue(
             document_id=number,
@@ -213,32 +176,63 @@ def _issue_one(
             statement_ja=STATEMENT_JA,
             statement_en=STATEMENT_EN,
             verify_url=verify_url,
-            render=lambda view: _render(view, request, people, copy),
+            render=lambda view, copy=copy: _render(view, request, people, copy),
         )
-        certificate = IssuedCertificate(
-            document_id=number,
-            request_id=request.id,
-            status_index=index,
-            owner_sub=owner_sub,
-            owner_pseudonym=owner_pseudonym,
-            subject=subject.register_key,
-            members=list(request.members),
-            address_at_issue=subject.address,
-            sha256=document.sha256,
-            qr_text=document.qr_text,
-            pdf=document.pdf,
-            issued_at=now,
-            status=DocumentStatus.ISSUED.value,
+        copies.append(
+            IssuedCertificate(
+                document_id=number,
+                request_id=request.id,
+                status_index=index,
+                owner_sub=owner_sub,
+                owner_pseudonym=owner_pseudonym,
+                subject=subject.register_key,
+                members=list(request.members),
+                address_at_issue=subject.address,
+                sha256=document.sha256,
+                qr_text=document.qr_text,
+                pdf=document.pdf,
+                issued_at=now,
+                status=DocumentStatus.ISSUED.value,
+            )
         )
+        log.info("certificate sealed", extra={"document_id": number, "kid": document.kid})
+    return copies
+
+
+def _take_status_index(session: Session, now: datetime) -> int:
+    """The next free place in the status list, taken and committed at once (a race for the
+    same place is lost by one side's primary key, which takes the next)."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        index = repository.next_certificate_index(session=session)
         try:
-            with session.begin_nested():
-                repository.save_certificate(session=session, certificate=certificate)
+            repository.save_status_index(session=session, index=index, at=now)
+            session.commit()
         except IntegrityError:
+            session.rollback()
             log.info("status index %s taken; retrying (attempt %s)", index, attempt)
             continue
-        log.info("certificate issued", extra={"document_id": number, "kid": document.kid})
-        return certificate
+        return index
     raise RuntimeError(f"no free status index after {_ATTEMPTS} attempts")
+
+
+def record_copies(
+    *, session: Session, request: CertificateRequest, copies: list[IssuedCertificate], now: datetime
+) -> None:
+    """Add the sealed copies and the audit of their issue (the caller commits)."""
+    if not copies:
+        return
+    for certificate in copies:
+        repository.save_certificate(session=session, certificate=certificate)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor="system",
+            action="certificate_issued",
+            register_key=request.subject,
+            target=request.id,
+            details={"documents": [c.document_id for c in copies], "delivery": request.delivery},
+        )
+    )
 
 
 def _owner(session: Session, request: CertificateRequest) -> tuple[str, str | None]:
@@ -285,8 +279,7 @@ def issue_certificate(
     request = repository.find_request(session=session, request_id=request_id)
     if request is None:
         raise LookupError(request_id)
-    request.status = RequestStatus.ISSUED.value
-    issued = issue_for_request(
+    copies = seal_copies(
         session=session,
         issuer=issuer,
         request=request,
@@ -295,8 +288,11 @@ def issue_certificate(
         now=now,
         today=today,
     )
+    request.status = RequestStatus.ISSUED.value
+    repository.save_request(session=session, request=request)
+    record_copies(session=session, request=request, copies=copies, now=now)
     session.commit()
-    return issued
+    return copies
 
 
 def revoke_certificate(

@@ -299,7 +299,20 @@ def submit_request(
         signature=signature if decision.needs_signature else None,
         created_at=now,
     )
+    certificates: list[IssuedCertificate] = []
+    if decision.status in (RequestStatus.ISSUED, RequestStatus.MAILED):
+        # Sealed before anything is written: no write lock is held while it renders and seals.
+        certificates = issuing.seal_copies(
+            session=session,
+            issuer=issuer(),
+            request=request,
+            public_url=public_url,
+            verify_url=verify_url,
+            now=now,
+            today=today,
+        )
     repository.save_request(session=session, request=request)
+    issuing.record_copies(session=session, request=request, copies=certificates, now=now)
     session.add(
         AuditEvent(
             at=now,
@@ -315,17 +328,6 @@ def submit_request(
             },
         )
     )
-    certificates: list[IssuedCertificate] = []
-    if decision.status in (RequestStatus.ISSUED, RequestStatus.MAILED):
-        certificates = issuing.issue_for_request(
-            session=session,
-            issuer=issuer(),
-            request=request,
-            public_url=public_url,
-            verify_url=verify_url,
-            now=now,
-            today=today,
-        )
     session.commit()
     log.info(
         "certificate request %s",

@@ -271,3 +271,14 @@ class AuditEvent(ResidenceModel, table=True):
     register_key: str | None = Field(default=None, index=True, max_length=32)
     target: str | None = Field(default=None, max_length=40)
     details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class StatusIndex(ResidenceModel, table=True):
+    """A place in the status list, taken before a copy is sealed (the index is inside the
+    sealed claims). Taking it is a short transaction of its own, so that no write lock is held
+    while the copy is rendered and sealed; an index whose copy was never recorded stays unused."""
+
+    __tablename__ = "status_index"
+
+    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    allocated_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]

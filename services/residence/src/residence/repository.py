@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields as dataclass_fields
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select, update
 
@@ -19,6 +20,7 @@ from residence.models import (
     Mandate,
     RegisterEvent,
     Resident,
+    StatusIndex,
     SupportMeasure,
 )
 
@@ -186,9 +188,15 @@ def save_certificate(*, session: Session, certificate: IssuedCertificate) -> Non
 
 
 def next_certificate_index(*, session: Session) -> int:
-    """The next free place in the status list (a race is caught by its unique constraint)."""
-    highest = session.exec(select(func.max(IssuedCertificate.status_index))).one()
+    """The next free place in the status list (a race is caught by the primary key of
+    ``status_index``)."""
+    highest = session.exec(select(func.max(StatusIndex.index))).one()
     return 0 if highest is None else int(highest) + 1
+
+
+def save_status_index(*, session: Session, index: int, at: datetime) -> None:
+    session.add(StatusIndex(index=index, allocated_at=at))
+    session.flush()
 
 
 def list_certificates_of(*, session: Session, owner_sub: str) -> Sequence[IssuedCertificate]:
