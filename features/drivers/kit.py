@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
+from govkit.clock import now_jst
 from govkit.stack import Manifest, Stack
 from govkit.testing.postgres import PostgresServer
 
@@ -19,9 +21,12 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class RunningKit:
-    def __init__(self, stack: Stack, database: str) -> None:
+    def __init__(self, stack: Stack, database: str, prepared_on: date) -> None:
         self.stack = stack
         self.database = database
+        #: The kit's date when ``kit prepare`` seeded it: seed dates (the personas' birth
+        #: dates on their cards) are shifted relative to it, even after midnight in Japan.
+        self.prepared_on = prepared_on
 
     def url(self, instance: str, path: str = "/") -> str:
         return self.stack.url(instance) + path
@@ -52,9 +57,11 @@ def running_kit(var_dir: Path, postgres: PostgresServer | None) -> Iterator[Runn
             created.append(url)
             environ[f"{spec.env_key}_DATABASE_URL"] = url
     stack = Stack(manifest, var_dir, free_ports=True, environ={**os.environ, **environ})
+    pinned = os.environ.get("KIT_TODAY")
+    prepared_on = date.fromisoformat(pinned) if pinned else now_jst().date()
     try:
         with stack:
-            yield RunningKit(stack, "postgresql" if postgres else "sqlite")
+            yield RunningKit(stack, "postgresql" if postgres else "sqlite", prepared_on)
     finally:
         for url in created:
             postgres.drop_database(url)  # type: ignore[union-attr]

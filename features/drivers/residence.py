@@ -142,14 +142,15 @@ def kit_today() -> date:
     return date.fromisoformat(pinned) if pinned else now_jst().date()
 
 
-def birthdate_on_card(full_name: str) -> date:
+def birthdate_on_card(full_name: str, prepared_on: date) -> date:
     """A persona's date of birth as Madoguchi ID holds it: the seed date moved by as many
-    days as the kit's today is past the seed's reference date (govkit.clock.seed_date)."""
+    days as the kit's date when it was prepared is past the seed's reference date
+    (govkit.clock.seed_date)."""
     seed = _seed(PERSONAS_SEED)
     for person in seed["people"]:
         if f"{person['family_name']} {person['given_name']}" == full_name:
             return seed_date(
-                person["born"], reference_date=seed["reference_date"], today=kit_today()
+                person["born"], reference_date=seed["reference_date"], today=prepared_on
             )
     raise AssertionError(f"{full_name!r} is not one of Madoguchi ID's personas")
 

@@ -388,12 +388,17 @@ def same_as_unknown(journeys: dict[str, Journey], name: str) -> None:
     )
 )
 def writes_letter(
-    journeys: dict[str, Journey], name: str, proxy: str, purpose: str, my_number: str | None
+    kit: RunningKit,
+    journeys: dict[str, Journey],
+    name: str,
+    proxy: str,
+    purpose: str,
+    my_number: str | None,
 ) -> None:
     holder, _roman = holder_of(proxy)
     journey_of(journeys, name).write_letter(
         proxy_name=holder,
-        proxy_birthdate=birthdate_on_card(holder),
+        proxy_birthdate=birthdate_on_card(holder, kit.prepared_on),
         purpose=PURPOSES[purpose],
         allow_my_number=my_number is not None,
         valid_until=default_letter_validity(),
