@@ -409,11 +409,6 @@ def register_move_in(
         register_key=key,
         household=household,
         relationship=move_in.relationship,
-        family_name=move_in.names.family_name,
-        given_name=move_in.names.given_name,
-        family_name_kana=move_in.names.family_name_kana,
-        given_name_kana=move_in.names.given_name_kana,
-        name_roman=move_in.names.name_roman,
         birthdate=move_in.birthdate,
         sex=move_in.sex,
         postal_code=move_in.postal_code,
@@ -435,6 +430,7 @@ def register_move_in(
         stay_expires_on=foreign.stay_expires_on if foreign else None,
         residence_card_number=foreign.residence_card_number if foreign else None,
     )
+    _apply_names(resident, move_in.names)
     repository.save_resident(session=session, resident=resident)
     _event(session, register_key=key, kind="moved_in", on=move_in.moved_in_on, now=now)
     _audit(
@@ -502,11 +498,6 @@ def register_birth(
         register_key=key,
         household=head.household,
         relationship=birth.relationship,
-        family_name=birth.names.family_name,
-        given_name=birth.names.given_name,
-        family_name_kana=birth.names.family_name_kana,
-        given_name_kana=birth.names.given_name_kana,
-        name_roman=birth.names.name_roman,
         birthdate=birth.birthdate,
         sex=birth.sex,
         postal_code=head.postal_code,
@@ -524,6 +515,7 @@ def register_birth(
         nationality=head.nationality,
         foreign_resident_category="出生による経過滞在者" if head.nationality else None,
     )
+    _apply_names(resident, birth.names)
     repository.save_resident(session=session, resident=resident)
     _event(session, register_key=key, kind="born", on=birth.birthdate, now=now)
     _audit(

@@ -8,6 +8,7 @@ pay → (card signature at Madoguchi ID when the rules need one) → the copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -262,25 +263,37 @@ def who():
     )
 
 
-@bp.route("/request/proxy", methods=["GET", "POST"])
-@login_required(acr="aal3")
-def proxy():
-    """The letter of authority's code and the principal's My Number (checked at once)."""
+def _route_page(
+    template: str,
+    title: str,
+    *,
+    first_field: str,
+    parse: Callable[[WhoForm], tuple[dict[str, str], dict[str, Any]]],
+):
+    """A route's own questions (proxy, third party): the answers start the request afresh and
+    lead to the details page, or the page again with each problem on its field."""
     form = WhoForm()
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not form.validate_on_submit():
-            errors["mandate_id"] = _("The form has expired. Send it again.")
+            errors[first_field] = _("The form has expired. Send it again.")
         else:
-            errors, answers = _proxy_answers(form)
+            errors, answers = parse(form)
             if not errors:
                 session[ANSWERS] = answers
                 return redirect(url_for("residence.details"))
-    return _page(
+    return _page(template, errors, form=form, page_title=title)
+
+
+@bp.route("/request/proxy", methods=["GET", "POST"])
+@login_required(acr="aal3")
+def proxy():
+    """The letter of authority's code and the principal's My Number (checked at once)."""
+    return _route_page(
         "residence/journey/proxy.html",
-        errors,
-        form=form,
-        page_title=_("Your letter of authority"),
+        _("Your letter of authority"),
+        first_field="mandate_id",
+        parse=_proxy_answers,
     )
 
 
@@ -321,21 +334,11 @@ def _proxy_answers(form: WhoForm) -> tuple[dict[str, str], dict[str, Any]]:
 @login_required(acr="aal3")
 def third_party():
     """Whom the request is about and the legitimate interest (a clerk reviews it)."""
-    form = WhoForm()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            errors["subject_name"] = _("The form has expired. Send it again.")
-        else:
-            errors, answers = _third_party_answers(form)
-            if not errors:
-                session[ANSWERS] = answers
-                return redirect(url_for("residence.details"))
-    return _page(
+    return _route_page(
         "residence/journey/third-party.html",
-        errors,
-        form=form,
-        page_title=_("Whose record, and why you need it"),
+        _("Whose record, and why you need it"),
+        first_field="subject_name",
+        parse=_third_party_answers,
     )
 
 
