@@ -30,6 +30,11 @@ PO_FILES := $(wildcard shared/src/govkit/translations/*/LC_MESSAGES/messages.po 
 MO_FILES := $(PO_FILES:.po=.mo)
 ASSET_SOURCES := $(wildcard shared/assets/*.mjs shared/assets/*/*)
 CSS := shared/src/govkit/static/madoguchi.css
+# Unit and integration tests run in one pytest worker per core (pytest-xdist), a test file
+# per worker at a time so its module fixtures are built once. `make test TEST_WORKERS=0` runs
+# them in one process.
+TEST_WORKERS ?= auto
+UNIT_TESTS := $(BIN)/pytest shared services -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: help up test lint fmt reset bootstrap debs test-debs test-unit test-acceptance \
         test-docker translations bench-startup bench-certificates bench-idp bench-exchange \
@@ -49,12 +54,12 @@ test: bootstrap test-debs  ## lint, unit, integration and acceptance tests (what
 	@$(BIN)/kit i18n check
 	@$(MAKE) test-docker
 	@echo "• unit and integration tests"
-	@$(BIN)/pytest shared services
+	@$(UNIT_TESTS)
 	@echo "• acceptance tests (the running kit in Chromium)"
 	@$(BIN)/pytest features
 
 test-unit: bootstrap  ## unit and integration tests only
-	@$(BIN)/pytest shared services
+	@$(UNIT_TESTS)
 
 test-acceptance: bootstrap test-debs  ## the BDD suite only (pytest -m <journey> to narrow it)
 	@$(BIN)/pytest features
