@@ -137,10 +137,36 @@ class Manifest:
         return stages
 
 
+#: Ports handed out by :func:`free_port` in this process (never handed out twice).
+_HANDED_OUT: set[int] = set()
+_FREE_PORTS_FROM = 10_000
+
+
+def _ephemeral_start() -> int:
+    """The first port Linux gives outgoing connections (32768 unless configured)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on, for a service to bind a moment later.
+
+    Chosen at random below the ephemeral range: a port the kernel picked with ``bind(0)`` comes
+    from that range, and an outgoing connection (to PostgreSQL, to a service started earlier)
+    may take it before the service binds it."""
+    start = _ephemeral_start()
+    if start - _FREE_PORTS_FROM < 1_000:  # an unusual range: fall back on the kernel's choice
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    for _attempt in range(200):
+        port = _FREE_PORTS_FROM + secrets.randbelow(start - _FREE_PORTS_FROM)
+        if port not in _HANDED_OUT and not port_in_use(port):
+            _HANDED_OUT.add(port)
+            return port
+    raise StackError(f"no free port between {_FREE_PORTS_FROM} and {start - 1}")
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
