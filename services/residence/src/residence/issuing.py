@@ -223,15 +223,16 @@ def record_copies(
         return
     for certificate in copies:
         repository.save_certificate(session=session, certificate=certificate)
-    session.add(
-        AuditEvent(
+    repository.save_audit_event(
+        session=session,
+        event=AuditEvent(
             at=now,
             actor="system",
             action="certificate_issued",
             register_key=request.subject,
             target=request.id,
             details={"documents": [c.document_id for c in copies], "delivery": request.delivery},
-        )
+        ),
     )
 
 
@@ -307,15 +308,16 @@ def revoke_certificate(
         certificate.status_changed_at = now
         certificate.status_reason = reason
         repository.save_certificate(session=session, certificate=certificate)
-        session.add(
-            AuditEvent(
+        repository.save_audit_event(
+            session=session,
+            event=AuditEvent(
                 at=now,
                 actor=actor,
                 action="certificate_revoked",
                 register_key=certificate.subject,
                 target=document_id,
                 details={"reason": reason},
-            )
+            ),
         )
     session.commit()
     return certificate

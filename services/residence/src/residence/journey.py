@@ -313,8 +313,9 @@ def submit_request(
         )
     repository.save_request(session=session, request=request)
     issuing.record_copies(session=session, request=request, copies=certificates, now=now)
-    session.add(
-        AuditEvent(
+    repository.save_audit_event(
+        session=session,
+        event=AuditEvent(
             at=now,
             actor=f"citizen:{requester_sub}",
             action="certificate_requested",
@@ -326,7 +327,7 @@ def submit_request(
                 "refusal": request.refusal,
                 "items": request.items,
             },
-        )
+        ),
     )
     session.commit()
     log.info(
@@ -425,15 +426,16 @@ def create_mandate(
         created_at=now,
     )
     repository.save_mandate(session=session, mandate=mandate)
-    session.add(
-        AuditEvent(
+    repository.save_audit_event(
+        session=session,
+        event=AuditEvent(
             at=now,
             actor=f"citizen:{signer_pseudonym or '?'}",
             action="mandate_created",
             register_key=principal.register_key,
             target=mandate.id,
             details={"purpose": mandate.purpose, "valid_until": mandate.valid_until.isoformat()},
-        )
+        ),
     )
     session.commit()
     return mandate
