@@ -39,7 +39,7 @@ from govkit.certificates.issuer import (
     DocumentView,
     Row,
     load_or_provision_seal,
-    qr_svg,
+    qr_image,
     seal_svg,
 )
 from govkit.certificates.render import Renderer
@@ -133,7 +133,7 @@ def peer_issue(
         signatory_ja="ベンチマーク",
         signatory_en="Bench",
         seal_svg=seal_svg("見本之印"),
-        qr_svg=qr_svg("MDG1:PEER"),
+        qr_image=qr_image("MDG1:PEER"),
         verify_url="http://localhost:8000/verify",
         kid=issuer.identity.kid,
     )

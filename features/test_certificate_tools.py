@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -64,10 +65,15 @@ def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_pyhanko_api_judges_it_valid_with_a_trusted_timestamp(files: Path) -> None:
     root = load_pem_chain((files / "root.pem").read_bytes())[0]
     reader = PdfFileReader(io.BytesIO((files / "specimen.pdf").read_bytes()))
-    status = validate_pdf_signature(
-        reader.embedded_regular_signatures[0],
-        ValidationContext(trust_roots=[as_asn1(root)], allow_fetching=True),
-    )
+    # On a thread of its own: pyHanko's synchronous API calls asyncio.run(), which refuses to
+    # run where Playwright's synchronous API has left an event loop (a browser scenario
+    # earlier in the same session).
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        status = thread.submit(
+            validate_pdf_signature,
+            reader.embedded_regular_signatures[0],
+            ValidationContext(trust_roots=[as_asn1(root)], allow_fetching=True),
+        ).result()
     assert status.bottom_line
     assert status.timestamp_validity is not None
     assert status.timestamp_validity.trusted

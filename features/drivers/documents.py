@@ -6,6 +6,7 @@ decoded (zxing-cpp). So a scenario that "pastes the QR text" also proves the pri
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -30,11 +31,17 @@ class HeldDocument:
         return self._qr
 
     def with_byte_changed(self) -> HeldDocument:
-        """The same file with one byte flipped inside the sealed page content."""
+        """The same file with one byte flipped in the middle of the first stream of the
+        sealed revision long enough to hold one (page content, a font, an image): the file
+        still parses, only what it shows has changed."""
         data = bytearray(self.pdf)
-        position = data.index(b"stream", len(data) // 10) + 40
-        data[position] ^= 0x01
-        return HeldDocument(bytes(data), self.document_id)
+        signed_end = data.rindex(b"%%EOF", 0, data.index(b"/ByteRange"))
+        for start in re.finditer(rb"(?<!end)stream\r?\n", data[:signed_end]):
+            end = data.index(b"endstream", start.end())
+            if end - start.end() >= 200:
+                data[(start.end() + end) // 2] ^= 0x01
+                return HeldDocument(bytes(data), self.document_id)
+        raise AssertionError("no stream of 200 bytes or more in the sealed revision")
 
 
 def read_qr(pdf: bytes) -> str:

@@ -76,40 +76,44 @@ def person_rows(
 #: Rows printed once for the whole copy when every person on it has the same value.
 _SHARED = ("住所", "世帯主")
 #: The copy's table: one row a person, these columns (each: the row labels it shows, in
-#: order, and its heading); every other row the person has goes to the last column.
-_COLUMNS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("氏名", "フリガナ"), "氏名", "Name"),
-    (("生年月日", "性別"), "生年月日・性別", "Born, sex"),
-    (("続柄",), "続柄", "Relation"),
-    (("住民となった年月日",), "住民となった日", "Resident since"),
-    (("住所を定めた年月日", "届出年月日"), "住所を定めた日・届出日", "Address set, notified"),
-    (("前住所",), "前住所", "Previous address"),
-)
+#: order, its heading and the key of its width in certificate.html); every other row the
+#: person has goes to the last column.
+_COLUMNS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (("氏名", "フリガナ"), "氏名", "Name", "name"),
+    (("生年月日", "性別"), "生年月日・性別", "Born, sex", "date"),
+    (("続柄",), "続柄", "Relation", "relation"),
+    (("住民となった年月日",), "住民となった日", "Resident since", "date"),
+    (("住所を定めた年月日", "届出年月日"), "住所を定めた日・届出日", "Address set, notified",
+     "date"),
+    (("前住所",), "前住所", "Previous address", "text"),
+)  # fmt: skip
+_OTHER_ITEMS = ("その他の記載事項", "Other items", "text")
 
 Row = tuple[str, str, str]
 
 
 def page_layout(
     people: list[dict[str, Any]],
-) -> tuple[list[Row], list[tuple[str, str]], list[list[list[str]]]]:
+) -> tuple[list[Row], list[tuple[str, str, str]], list[list[list[str]]]]:
     """What the one-page copy prints: the rows every person shares (their address, the head
-    of household), the table's headings, and a row of cells (each a list of lines) a person.
-    A column nobody has a value in is left out; dates show as 和暦 with the ISO date."""
+    of household), the table's headings (Japanese, English, width key), and a row of cells
+    (each a list of lines) a person. A column nobody has a value in is left out; dates show
+    as 和暦 with the ISO date."""
     rows = [[tuple(row) for row in person["rows"]] for person in people]
     common = [
         row for row in rows[0]
         if row[0] in _SHARED and all(row in other for other in rows[1:])
     ]  # fmt: skip
-    placed = {label for labels, _ja, _en in _COLUMNS for label in labels}
+    placed = {label for labels, *_heading in _COLUMNS for label in labels}
     table: list[list[list[str]]] = []
     for own in rows:
         values = {label: value for label, _en, value in own}
         cells = [[values[label] for label in labels if values.get(label)]
-                 for labels, _ja, _en in _COLUMNS]  # fmt: skip
+                 for labels, *_heading in _COLUMNS]  # fmt: skip
         others = [f"{ja}: {value}" for ja, _en, value in own
                   if ja not in placed and (ja, _en, value) not in common and value]  # fmt: skip
         table.append([*cells, others])
-    headings = [(ja, en) for _labels, ja, en in _COLUMNS] + [("その他の記載事項", "Other items")]
+    headings = [(ja, en, width) for _labels, ja, en, width in _COLUMNS] + [_OTHER_ITEMS]
     keep = [n for n in range(len(headings)) if any(row[n] for row in table)]
     return (
         common,

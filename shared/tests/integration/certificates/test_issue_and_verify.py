@@ -74,7 +74,7 @@ def render(view: DocumentView) -> str:
 <p>{e(view.number)} · {e(view.issued_on_ja)} ({e(view.issued_on_iso)})</p>
 <p>{e(view.statement_ja)} {e(view.statement_en)}</p>
 <div class="kit-cert__seal">{view.seal_svg}</div>
-<div class="kit-cert__verify"><div class="kit-cert__qr">{view.qr_svg}</div>
+<div class="kit-cert__verify"><div class="kit-cert__qr"><img src="{view.qr_image}" alt="QR"></div>
 <p>{e(view.verify_url)} · {e(view.kid)}</p></div>
 <div class="kit-cert__footer">{e(view.footer)}</div></body></html>"""
 
