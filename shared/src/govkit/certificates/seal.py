@@ -2,7 +2,7 @@
 
 Two incremental revisions, in one pass of pyHanko's signer:
 
-1. the seal: a PAdES signature (``ETSI.CAdES.detached``) in a field placed over the 公印 the
+1. the seal: a PAdES signature (``ETSI.CAdES.detached``) in a field placed over the 公印 the last
    page already shows, with a signature timestamp from the kit TSA (B-T);
 2. the DSS — certificates, OCSP responses and CRLs for the whole chain of the seal and of the
    TSA (B-LT) — together with a document timestamp over everything (B-LTA), the last revision,
@@ -182,7 +182,7 @@ class Sealer:
                 dataclasses.replace(self._metadata, validation_context=self._validation_context()),
                 signer=self._signer,
                 timestamper=self._timestamper,
-                new_field_spec=SigFieldSpec(SEAL_FIELD, on_page=0, box=self._box.pdf_rect()),
+                new_field_spec=SigFieldSpec(SEAL_FIELD, on_page=-1, box=self._box.pdf_rect()),
                 stamp_style=self._stamp,
             )
             sealed = signer.sign_pdf(

@@ -31,6 +31,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -39,11 +40,13 @@ from pyhanko.sign import signers
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+import govkit
 from govkit.certificates.issuer import (
     SEAL_BOX,
     DocumentIssuer,
     DocumentView,
     IssuedDocument,
+    Row,
     SealIdentity,
     load_or_provision_seal,
 )
@@ -207,6 +210,40 @@ def test_issued_pdf_is_sealed_at_pades_b_lta_over_the_printed_seal(
     assert [float(v) for v in field["/Rect"]] == pytest.approx(SEAL_BOX.pdf_rect(), abs=1e-3)
     signer = reader.embedded_regular_signatures[0].signer_cert
     assert signer.dump() == seal.certificate.public_bytes(serialization.Encoding.DER)
+
+
+def test_a_document_too_long_for_one_page_is_sealed_on_its_last_page(
+    seal: SealIdentity, trust_service: RunningTrust, renderer: Renderer, tmp_path: Path
+) -> None:
+    """The shared print template: rows that do not fit above the statement push the statement,
+    the 公印, the QR block and the seal's field to a second page, never under the rows."""
+    templates = Environment(
+        loader=FileSystemLoader(Path(govkit.__file__).parent / "templates"),
+        autoescape=select_autoescape(),
+    ).get_template("govkit/certificates/document.html")
+    rows = [Row(f"項目{n}", f"Item {n}", f"値 {n}", f"Value {n}") for n in range(1, 31)]
+    document = make_issuer(seal, trust_service, renderer, HOLDER).issue(
+        document_id="TEST-2025-000099",
+        document_type="test-certificate",
+        title_ja="試験証明書",
+        title_en="Test certificate",
+        issued_on=date(2025, 12, 1),
+        issued_at=datetime.now(UTC),
+        claims={"valid_until": VALID_UNTIL, "status": {"url": _status_url("TEST-2025-000099")}},
+        qr_claims={"v": VALID_UNTIL, "s": STATUS_BASE},
+        statement_ja="記載の内容が記録と相違ないことを証明する。",
+        statement_en="Certified to match the records.",
+        verify_url=f"{STATUS_BASE}/verify",
+        render=lambda view: templates.render(doc=view, rows=rows),
+    )
+    reader = _reader(document.pdf)
+    pages = reader.root["/Pages"].raw_get("/Kids")
+    assert len(pages) == reader.root["/Pages"]["/Count"] == 2
+    widget = reader.root["/AcroForm"]["/Fields"][0].get_object()
+    assert widget.raw_get("/P").idnum == pages.raw_get(1).idnum
+    assert [float(v) for v in widget["/Rect"]] == pytest.approx(SEAL_BOX.pdf_rect(), abs=1e-3)
+    store = TrustListStore(tmp_path / "trust", trust_service.url)
+    assert verify_pdf(document.pdf, trust=store.current()).verdict is Verdict.VALID
 
 
 def test_issued_qr_verifies_valid(issued: IssuedDocument, trust: TrustList) -> None:

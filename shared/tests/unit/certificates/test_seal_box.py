@@ -1,7 +1,7 @@
 """Where the seal goes: ``SealBox.pdf_rect`` turns millimetres from the page's top-left corner
 into PDF points from its bottom-left, and ``issuer.SEAL_BOX`` is exactly the box the print
-stylesheet gives ``.kit-cert__seal`` (on a margin-less A4 page), so the signature field always
-lies over the printed 公印."""
+stylesheet gives ``.kit-cert__seal`` (its offsets from the page area plus the page's top
+margin; no left margin), so the signature field always lies over the printed 公印."""
 
 from __future__ import annotations
 
@@ -63,12 +63,23 @@ def css() -> str:
     return (ASSETS / "print.css").read_text(encoding="utf-8")
 
 
+def _page_margins(css: str) -> tuple[float, float, float, float]:
+    """Top, right, bottom and left page margins in millimetres (the CSS shorthand)."""
+    values = [0.0 if v == "0" else _mm(v) for v in _rule(css, "@page")["margin"].split()]
+    top = values[0]
+    right = values[1] if len(values) > 1 else top
+    bottom = values[2] if len(values) > 2 else top
+    left = values[3] if len(values) > 3 else right
+    return top, right, bottom, left
+
+
 def test_seal_box_matches_the_printed_seal(css: str) -> None:
     seal = _rule(css, ".kit-cert__seal")
     assert seal["position"] == "absolute"
+    top, _right, _bottom, left = _page_margins(css)
     printed = SealBox(
-        left=_mm(seal["left"]),
-        top=_mm(seal["top"]),
+        left=left + _mm(seal["left"]),
+        top=top + _mm(seal["top"]),
         width=_mm(seal["width"]),
         height=_mm(seal["height"]),
     )
@@ -80,11 +91,14 @@ def test_the_seal_image_fills_its_box(css: str) -> None:
     assert (_mm(image["width"]), _mm(image["height"])) == (SEAL_BOX.width, SEAL_BOX.height)
 
 
-def test_the_page_is_a_margin_less_a4(css: str) -> None:
-    """The box is measured from the page's corner: only true with no page margin."""
+def test_the_page_is_an_a4_with_no_side_or_bottom_margin(css: str) -> None:
+    """Fixed blocks sit down to the bottom edge (the footer), and nothing but the top margin
+    lies between the page's corner and the offsets in the stylesheet."""
     page = _rule(css, "@page")
     assert page["size"] == "A4"
-    assert page["margin"] == "0"
+    top, right, bottom, left = _page_margins(css)
+    assert (right, bottom, left) == (0, 0, 0)
+    assert 0 < top < SEAL_BOX.top
     assert SEAL_BOX.page_height == 297
 
 
