@@ -12,6 +12,8 @@ import contextlib
 import gc
 import os
 
+from gunicorn.glogging import Logger
+
 worker_class = "gthread"
 workers = int(os.environ.get("KIT_WORKERS", "2"))
 threads = int(os.environ.get("KIT_THREADS", "4"))
@@ -28,6 +30,20 @@ limit_request_fields = 100
 control_socket_disable = True
 
 _service = os.environ.get("KIT_INSTANCE", "gunicorn")
+
+
+class KitLogger(Logger):
+    """gunicorn's logger without its access log: the app logs requests itself. gunicorn
+    would otherwise format every request's access-log fields (a ``logconfig_dict`` counts as
+    access logging enabled) only for the ``WARNING`` level below to drop the line."""
+
+    access_log_enabled = False
+
+    def access(self, resp, req, environ, request_time):
+        return
+
+
+logger_class = KitLogger
 
 logconfig_dict = {
     "version": 1,

@@ -34,6 +34,7 @@ def create_app(settings: SecurityServerSettings | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     register_blueprint(app, web.bp, access=AccessRule("exchange", lambda: None, api=True))
+    app.wsgi_app = web.fast_path(app)  # type: ignore[method-assign]
     app.extensions[TLS_LISTENER] = (settings.tls_port, lambda: _tls_context(app))
     return app
 

@@ -6,14 +6,15 @@ peer only if its certificate has exactly the listed SHA-256 fingerprint (urllib3
 ``assert_fingerprint``), whatever its name or issuer say. Each peer gets its own keep-alive
 pool; a changed fingerprint replaces the pool.
 
-Failures become the consumer side's errors (xroad.md §1.7): no connection →
-``Server.ClientProxy.NetworkError``; a certificate that is not the listed one →
-``Server.ClientProxy.SslAuthenticationFailed``; no answer in time or a cut answer →
-``Server.ClientProxy.IOError``.
+Failures become the consumer side's errors (xroad.md §1.7): no connection, or one closed
+during the TLS handshake → ``Server.ClientProxy.NetworkError``; a certificate that is not the
+listed one → ``Server.ClientProxy.SslAuthenticationFailed``; no answer in time or a cut answer
+→ ``Server.ClientProxy.IOError``.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,12 @@ class Peers:
                 preload_content=False,
             )
         except SSLError as exc:
+            if _connection_cut(exc):
+                raise ExchangeError(
+                    FaultCode.CLIENT_PROXY_NETWORK_ERROR,
+                    f"The security server at {address} closed the connection during the TLS "
+                    "handshake",
+                ) from None
             raise ExchangeError(
                 FaultCode.CLIENT_PROXY_SSL_AUTHENTICATION_FAILED,
                 f"The security server at {address} did not present the certificate global "
@@ -135,6 +142,13 @@ def _read(response: urllib3.BaseHTTPResponse, max_body: int, address: str) -> by
             f"The security server at {address} broke off its answer ({type(exc).__name__})",
         ) from None
     return b"".join(parts)
+
+
+def _connection_cut(exc: SSLError) -> bool:
+    """The peer went away mid-handshake (a server stopping or restarting): a network error,
+    not a failed authentication."""
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, ssl.SSLEOFError | ssl.SSLZeroReturnError | ConnectionError)
 
 
 def _reason(exc: BaseException) -> str:

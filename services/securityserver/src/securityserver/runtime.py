@@ -33,6 +33,7 @@ from securityserver.messagelog import service as messagelog
 from securityserver.messagelog.chain import Message, Side
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import TsaTimestamper
+from securityserver.messagelog.writer import LogWriter
 from securityserver.models import OpMonitoringRecord
 from securityserver.peers import Peers
 from securityserver.protocol.errors import ExchangeError, FaultCode
@@ -112,7 +113,7 @@ class Runtime:
         self.log = log
         self._monitoring: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._append_lock = threading.Lock()
+        self._log_writer = LogWriter(database, self.log_settings, self.now)
         self._threads: list[threading.Thread] = []
         if background:
             self._start(self._flush_monitoring_loop, "opmon-writer")
@@ -137,10 +138,9 @@ class Runtime:
     def append_log(self, message: Message) -> None:
         """Log one message before it goes on; a log that cannot be written stops the message."""
         try:
-            # One append at a time per process: threads queue here instead of spinning on
-            # SQLite's busy handler (which sleeps in steps of up to 100 ms) for the head row.
-            with self._append_lock, self.database.session() as session:
-                messagelog.append(session, message, self.now(), self.log_settings)
+            # Concurrent messages share one commit; one transaction at a time per process, so
+            # threads never spin on SQLite's busy handler (steps of up to 100 ms) for the head.
+            self._log_writer.append(message)
         except SQLAlchemyError as exc:
             log.error("message log write failed", extra={"error": type(exc).__name__})
             code = (

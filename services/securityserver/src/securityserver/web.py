@@ -15,11 +15,13 @@ The request target is read raw (gunicorn's ``RAW_URI``), never from the decoded 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlmodel import col, select
+from werkzeug.datastructures import EnvironHeaders
 
 from govkit.db import get_database
 from govkit.web import pass_through
@@ -63,25 +65,26 @@ def runtime(app: Flask | None = None) -> Runtime:
     return built
 
 
-def _raw_target() -> str:
-    environ = request.environ
+def _raw_target(environ: dict[str, Any]) -> str:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if not raw:
         query = environ.get("QUERY_STRING", "")
-        raw = request.path + (f"?{query}" if query else "")
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        raw = path + (f"?{query}" if query else "")
     return raw
 
 
-def _read_body(limit: int) -> bytes:
+def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     """The body, refused (``Client.BadRequest``) beyond ``limit`` without reading it all."""
-    declared = request.content_length
+    text = environ.get("CONTENT_LENGTH") or ""
+    declared = int(text) if text.isdigit() else None
     if declared is not None and declared > limit:
         raise ExchangeError(
             FaultCode.BAD_REQUEST,
             f"The message body ({declared} bytes) is larger than the {limit} bytes "
             "the message log accepts",
         )
-    stream = request.environ["wsgi.input"]
+    stream = environ["wsgi.input"]
     body = stream.read(limit + 1) if declared is None else stream.read(declared)
     if len(body) > limit:
         raise ExchangeError(
@@ -91,8 +94,8 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
-def _respond(outgoing: Outgoing) -> Response:
-    pass_through()  # the provider's headers and the X-Road ones, nothing of this server's
+def _response(outgoing: Outgoing) -> Response:
+    """Exactly the headers the proxy chose: the provider's and the X-Road ones."""
     response = Response(outgoing.body, status=outgoing.status)
     response.headers.clear()
     for name, value in outgoing.headers:
@@ -102,31 +105,83 @@ def _respond(outgoing: Outgoing) -> Response:
     return response
 
 
+def _respond(outgoing: Outgoing) -> Response:
+    pass_through()  # nothing of this server's added to what the proxy chose
+    return _response(outgoing)
+
+
 def _layer_error(error: ExchangeError) -> Response:
     return _respond(fault(error, request.headers.get("Accept")))
+
+
+def exchange_call(app: Flask, environ: dict[str, Any]) -> Response:
+    """One IS-facing request: PR-REST ``/r1/...`` (the layer's errors for anything else)."""
+    try:
+        if environ.get(PEER_CERTIFICATE):
+            raise ExchangeError(
+                FaultCode.BAD_REQUEST,
+                "This is the security-server port: send /r1 calls to the IS port",
+            )
+        current = runtime(app)
+        incoming = Incoming(
+            environ["REQUEST_METHOD"],
+            _raw_target(environ),
+            list(EnvironHeaders(environ).items()),
+            _read_body(environ, current.max_body),
+        )
+    except ExchangeError as error:
+        return _response(fault(error, environ.get("HTTP_ACCEPT")))
+    return _response(consume(current, incoming))
+
+
+def message_call(app: Flask, environ: dict[str, Any]) -> Response:
+    """A signed request from another security server (mutual TLS only)."""
+    try:
+        peer = environ.get(PEER_CERTIFICATE)
+        if not peer:
+            raise ExchangeError(
+                FaultCode.SERVER_PROXY_SSL_AUTHENTICATION_FAILED,
+                "Security servers call each other over mutual TLS only",
+            )
+        current = runtime(app)
+        # The envelope carries the header part as well as the body.
+        body = _read_body(environ, current.max_body + 256 * 1024)
+        incoming = Incoming("POST", MESSAGE_PATH, list(EnvironHeaders(environ).items()), body, peer)
+    except ExchangeError as error:
+        return _response(fault(error, environ.get("HTTP_ACCEPT")))
+    return _response(provide(current, incoming))
+
+
+def fast_path(app: Flask) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """``app.wsgi_app`` with the message paths (``/r1/…`` and the SS-to-SS ``POST``) served
+    without Flask's request context, session and hooks.
+
+    They are the same handlers the Flask views call, so the answers are the same; what the
+    fast path leaves out is work that does nothing for a relayed message (a session cookie,
+    security headers that :func:`~govkit.web.pass_through` drops again, the request id) and
+    the per-request log line: every message has its operational-monitoring record and
+    message-log records instead, and every refusal its warning.
+    """
+    flask_app = app.wsgi_app
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/r1/"):
+            return exchange_call(app, environ)(environ, start_response)
+        if path == MESSAGE_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return message_call(app, environ)(environ, start_response)
+        return flask_app(environ, start_response)
+
+    return wsgi
 
 
 @bp.route("/", defaults={"rest": ""}, methods=_METHODS, provide_automatic_options=False)
 @bp.route("/<path:rest>", methods=_METHODS, provide_automatic_options=False)
 def exchange(rest: str) -> Response:
-    """Every IS-facing request: PR-REST ``/r1/...`` (errors for anything else)."""
+    """Every IS-facing request the fast path does not take: the layer's errors."""
     del rest  # the raw target is parsed instead
-    try:
-        if request.environ.get(PEER_CERTIFICATE):
-            raise ExchangeError(
-                FaultCode.BAD_REQUEST,
-                "This is the security-server port: send /r1 calls to the IS port",
-            )
-        current = runtime()
-        incoming = Incoming(
-            request.method,
-            _raw_target(),
-            list(request.headers.items()),
-            _read_body(current.max_body),
-        )
-    except ExchangeError as error:
-        return _layer_error(error)
-    return _respond(consume(current, incoming))
+    pass_through()
+    return exchange_call(current_app._get_current_object(), request.environ)  # type: ignore[attr-defined]
 
 
 @bp.get("/listClients")
@@ -140,21 +195,9 @@ def clients() -> Response:
 
 @bp.post(MESSAGE_PATH)
 def message() -> Response:
-    """A signed request from another security server (mutual TLS only)."""
-    try:
-        peer = request.environ.get(PEER_CERTIFICATE)
-        if not peer:
-            raise ExchangeError(
-                FaultCode.SERVER_PROXY_SSL_AUTHENTICATION_FAILED,
-                "Security servers call each other over mutual TLS only",
-            )
-        current = runtime()
-        # The envelope carries the header part as well as the body.
-        body = _read_body(current.max_body + 256 * 1024)
-        incoming = Incoming("POST", MESSAGE_PATH, list(request.headers.items()), body, peer)
-    except ExchangeError as error:
-        return _layer_error(error)
-    return _respond(provide(current, incoming))
+    """The SS-to-SS message when it reaches Flask (the fast path normally takes it)."""
+    pass_through()
+    return message_call(current_app._get_current_object(), request.environ)  # type: ignore[attr-defined]
 
 
 @bp.get("/health")

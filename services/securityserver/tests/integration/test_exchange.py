@@ -8,9 +8,11 @@ small recording server, so "nothing forwarded" is checked, not assumed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import http.client
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +36,7 @@ from securityserver.configuration import GlobalConfCache, read_anchor
 from securityserver.envelope import Envelope
 from securityserver.keys import load_signing_keys, load_tls_keys
 from securityserver.peers import PeerAnswer, Peers
+from securityserver.protocol.errors import ExchangeError
 from securityserver.protocol.headers import request_hash, request_header_part
 from securityserver.runtime import Runtime, load_catalogue
 from securityserver.settings import SecurityServerSettings
@@ -455,6 +458,34 @@ def test_the_ss_port_refuses_a_peer_that_global_configuration_does_not_list(
     # And a plain-HTTP caller on the TLS port gets no answer at all.
     with pytest.raises(requests.ConnectionError):
         requests.post(f"http://localhost:{lg.tls_port}/exchange/v1/message", timeout=5)
+
+
+def test_a_peer_that_hangs_up_during_the_handshake_is_a_network_error(exchange: Exchange) -> None:
+    """A security server going down mid-handshake is unreachable, not an impostor."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            connection.close()  # before a single byte of TLS
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    tls = load_tls_keys(exchange.settings("ss-da"))
+    peers = Peers(tls.chain_path, tls.key_path)
+    try:
+        with pytest.raises(ExchangeError) as caught:
+            peers.send(
+                f"127.0.0.1:{port}", "00" * 32, Envelope(b"GET\r\n/\r\n", b"", "jws"),
+                timeout=5, max_body=1 << 20,
+            )  # fmt: skip
+    finally:
+        listener.close()
+        peers.close()
+        thread.join(timeout=5)
+    assert caught.value.code == "Server.ClientProxy.NetworkError"
+    assert "closed the connection during the TLS handshake" in caught.value.message
 
 
 class _ForgedPeers:

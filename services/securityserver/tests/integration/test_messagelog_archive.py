@@ -101,8 +101,8 @@ def message(n: int) -> Message:
 
 def log_and_seal(database: db.Database, tsa: TsaTimestamper, first: int, count: int) -> None:
     for n in range(first, first + count):
-        with database.session() as session:
-            append(session, message(n), T0 + timedelta(seconds=n), SETTINGS)
+        with database.engine.connect() as connection:
+            append(connection, message(n), T0 + timedelta(seconds=n), SETTINGS)
     now = T0 + timedelta(hours=1)
     with database.session() as session:
         while seal_pending(session, tsa, now, SETTINGS).status == "sealed":

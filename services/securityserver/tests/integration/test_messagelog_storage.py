@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from govkit import db
@@ -17,6 +21,7 @@ from securityserver.messagelog.merkle import merkle_root
 from securityserver.messagelog.service import append, seal_pending, sealing_failing_since
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import TimestampError
+from securityserver.messagelog.writer import LogWriter
 from securityserver.models import MessageLogRecord, MessageLogSeal
 from securityserver.protocol.errors import ExchangeError
 
@@ -63,8 +68,8 @@ def message(n: int, body: bytes | None = None) -> Message:
 
 def append_many(database: db.Database, count: int, start: datetime = T0) -> None:
     for n in range(count):
-        with database.session() as session:
-            append(session, message(n), start + timedelta(seconds=n))
+        with database.engine.connect() as connection:
+            append(connection, message(n), start + timedelta(seconds=n))
 
 
 def test_appends_chain_records_and_round_trip_them(database: db.Database) -> None:
@@ -88,10 +93,10 @@ def test_appends_chain_records_and_round_trip_them(database: db.Database) -> Non
 
 def test_a_body_over_the_cap_is_refused_and_not_logged(database: db.Database) -> None:
     settings = MessageLogSettings(max_body_bytes=16)
-    with database.session() as session:
-        append(session, message(0, body=b"x" * 16), T0, settings)
+    with database.engine.connect() as connection:
+        append(connection, message(0, body=b"x" * 16), T0, settings)
         with pytest.raises(ExchangeError) as caught:
-            append(session, message(1, body=b"x" * 17), T0, settings)
+            append(connection, message(1, body=b"x" * 17), T0, settings)
     assert caught.value.code == "Client.BadRequest"
     with database.session() as session:
         assert len(session.exec(select(MessageLogRecord)).all()) == 1
@@ -102,8 +107,8 @@ def test_concurrent_appends_keep_one_unbroken_chain(database: db.Database) -> No
 
     def worker(k: int) -> None:
         for i in range(each):
-            with database.session() as session:
-                append(session, message(k * 100 + i), T0 + timedelta(seconds=i))
+            with database.engine.connect() as connection:
+                append(connection, message(k * 100 + i), T0 + timedelta(seconds=i))
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for future in [pool.submit(worker, k) for k in range(threads)]:
@@ -207,3 +212,82 @@ def test_an_empty_log_has_nothing_to_seal(database: db.Database) -> None:
     with Session(database.engine) as session:
         assert seal_pending(session, FakeTimestamper(), T0).status == "nothing"
         assert sealing_failing_since(session) is None
+
+
+# -- group commit (LogWriter) ------------------------------------------------------------------
+
+
+def clock_from(start: datetime) -> Callable[[], datetime]:
+    ticks = itertools.count()
+    return lambda: start + timedelta(milliseconds=next(ticks))
+
+
+def test_the_writer_keeps_one_unbroken_chain_under_concurrent_threads(
+    database: db.Database,
+) -> None:
+    writer = LogWriter(database, MessageLogSettings(), clock_from(T0))
+    threads, each = 8, 15
+
+    def worker(k: int) -> list[int]:
+        return [writer.append(message(k * 100 + i)).number for i in range(each)]
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        numbers = [n for future in [pool.submit(worker, k) for k in range(threads)]
+                   for n in future.result()]  # fmt: skip
+    with database.session() as session:
+        records = repository.records_between(session, 1, threads * each + 5)
+    assert sorted(numbers) == list(range(1, threads * each + 1))
+    assert verify_chain(records, first_number=1) is None
+    times = [record.entry.logged_at for record in records]
+    assert times == sorted(times)  # the chain's order is the order messages were stamped
+
+
+def test_messages_queued_while_another_is_written_share_one_commit(
+    database: db.Database,
+) -> None:
+    writer = LogWriter(database, MessageLogSettings(), clock_from(T0))
+    commits = []
+    event.listen(database.engine, "commit", lambda _connection: commits.append(1))
+    waiting = 5
+    with ThreadPoolExecutor(max_workers=waiting) as pool:
+        with writer._write_lock:  # a write in progress: these five queue behind it
+            futures = [pool.submit(writer.append, message(n)) for n in range(waiting)]
+            while len(writer._queue) < waiting:
+                time.sleep(0.001)
+        records = [future.result() for future in futures]
+    assert len(commits) == 1
+    assert sorted(record.number for record in records) == [1, 2, 3, 4, 5]
+    with database.session() as session:
+        stored = repository.records_between(session, 1, 10)
+    assert [(r.number, r.hash) for r in stored] == sorted((r.number, r.hash) for r in records)
+    assert verify_chain(stored, first_number=1) is None
+
+
+def test_a_failed_write_fails_every_message_in_it_and_logs_none(database: db.Database) -> None:
+    writer = LogWriter(database, MessageLogSettings(), clock_from(T0))
+    writer.append(message(0))
+    with database.engine.begin() as connection:  # the log's table is gone
+        connection.exec_driver_sql("ALTER TABLE messagelog_record RENAME TO moved_away")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        with writer._write_lock:
+            futures = [pool.submit(writer.append, message(n)) for n in range(1, 4)]
+            while len(writer._queue) < 3:
+                time.sleep(0.001)
+        errors = [future.exception() for future in futures]
+    assert all(isinstance(error, SQLAlchemyError) for error in errors)
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE moved_away RENAME TO messagelog_record")
+    with database.session() as session:
+        head = repository.read_head(session)
+        assert len(repository.records_between(session, 1, 10)) == 1
+    assert head is not None
+    assert head.last_number == 1
+    assert writer.append(message(4)).number == 2  # the log goes on where it stood
+
+
+def test_the_writer_refuses_a_body_over_the_cap_before_queueing(database: db.Database) -> None:
+    writer = LogWriter(database, MessageLogSettings(max_body_bytes=16), clock_from(T0))
+    with pytest.raises(ExchangeError) as caught:
+        writer.append(message(0, body=b"x" * 17))
+    assert caught.value.code == "Client.BadRequest"
+    assert writer.append(message(1, body=b"x" * 16)).number == 1

@@ -1,12 +1,13 @@
 """Data access for the message log. Repositories flush, never commit: the use cases do.
 
-Concurrency: every append reads the chain head with ``SELECT … FOR UPDATE`` on the one
-``messagelog_head`` row (PostgreSQL holds it until the appending transaction ends), so two
-appends can never take the same number or link to the same predecessor. SQLite has one writer
-at a time and ignores ``FOR UPDATE``; there the lock starts with a no-op ``UPDATE`` of the head
-row, which takes the write lock (waiting up to the busy timeout) *before* the transaction reads
-anything, so a second writer cannot fail on a stale snapshot. Call the use cases on a session
-with no transaction open yet.
+Concurrency: every append starts with a no-op ``UPDATE … RETURNING`` of the one
+``messagelog_head`` row, which locks it and reads the chain end in one statement. PostgreSQL
+holds the row lock until the appending transaction ends, so two appends can never take the
+same number or link to the same predecessor; SQLite has one writer at a time, and the
+``UPDATE`` takes its write lock (waiting up to the busy timeout) *before* the transaction reads
+anything, so a second writer cannot fail on a stale snapshot. Sealing locks the head with
+``SELECT … FOR UPDATE`` after the same no-op write. Call the use cases on a session with no
+transaction open yet.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select, update
 
 from securityserver.messagelog.chain import GENESIS, Direction, LogEntry, LoggedRecord, Side
@@ -52,17 +53,29 @@ def lock_head(session: Session) -> MessageLogHead:
     return head
 
 
-# The append path runs on every message: Core statements on the session's connection, no ORM
-# objects (about a quarter of the cost; the ORM path above serves sealing and archiving).
+# The append path runs on every message: Core statements on a connection, no ORM session or
+# objects (the ORM path above serves sealing and archiving).
 _HEAD = MessageLogHead.__table__  # type: ignore[attr-defined]
 _RECORD = MessageLogRecord.__table__  # type: ignore[attr-defined]
 
 
-_TAKE_WRITE_LOCK = (  # SQLite: a no-op write before any read (see the module docstring)
-    _HEAD.update().where(_HEAD.c.id == HEAD_ID).values(last_number=_HEAD.c.last_number)
+# One statement takes the head row's lock and reads it: an ``UPDATE … RETURNING`` locks the row
+# on PostgreSQL and takes SQLite's write lock before anything is read (see the module docstring).
+_LOCK_AND_READ_END = (
+    _HEAD.update()
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(last_number=_HEAD.c.last_number)
+    .returning(_HEAD.c.last_number, _HEAD.c.last_hash)
 )
-_READ_END = (
-    select(_HEAD.c.last_number, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_CREATE_HEAD = _HEAD.insert().values(
+    id=HEAD_ID,
+    last_number=0,
+    last_hash=GENESIS,
+    last_sealed_number=0,
+    last_seal_number=0,
+    last_archived_number=0,
+    last_archive_digest=GENESIS,
+    last_archive_name="",
 )
 _INSERT_RECORD = _RECORD.insert()
 _ADVANCE = (
@@ -72,42 +85,43 @@ _ADVANCE = (
 )
 
 
-def lock_chain_end(session: Session) -> tuple[int, str]:
-    """``(last number, last hash)`` of the chain, the head locked for this transaction."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.execute(_TAKE_WRITE_LOCK)
-    row = connection.execute(_READ_END).first()
+def lock_chain_end(connection: Connection) -> tuple[int, str]:
+    """``(last number, last hash)`` of the chain, the head locked for this transaction
+    (created on an empty database)."""
+    row = connection.execute(_LOCK_AND_READ_END).first()
     if row is None:
-        head = lock_head(session)  # creates it on an empty database
-        return head.last_number, head.last_hash
+        connection.execute(_CREATE_HEAD)
+        row = connection.execute(_LOCK_AND_READ_END).one()
     return int(row[0]), str(row[1])
 
 
-def insert_record(session: Session, record: LoggedRecord) -> None:
-    """Add ``record`` and move the head to it (the head is locked by :func:`lock_chain_end`)."""
+def _row(record: LoggedRecord) -> dict[str, object]:
     entry = record.entry
-    connection = session.connection()
-    connection.execute(
-        _INSERT_RECORD,
-        {
-            "number": record.number,
-            "x_road_id": entry.x_road_id,
-            "request_id": entry.request_id,
-            "side": str(entry.side),
-            "direction": str(entry.direction),
-            "client": entry.client,
-            "service": entry.service,
-            "logged_at": utc(entry.logged_at),
-            "header": entry.header,
-            "body": entry.body,
-            "signature": entry.signature,
-            "prev_hash": record.prev_hash,
-            "hash": record.hash,
-            "seal_number": None,
-        },
-    )
-    connection.execute(_ADVANCE, {"number": record.number, "hash": record.hash})
+    return {
+        "number": record.number,
+        "x_road_id": entry.x_road_id,
+        "request_id": entry.request_id,
+        "side": str(entry.side),
+        "direction": str(entry.direction),
+        "client": entry.client,
+        "service": entry.service,
+        "logged_at": utc(entry.logged_at),
+        "header": entry.header,
+        "body": entry.body,
+        "signature": entry.signature,
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+        "seal_number": None,
+    }
+
+
+def insert_records(connection: Connection, records: Sequence[LoggedRecord]) -> None:
+    """Add ``records`` (consecutive, in chain order) and move the head to the last one (the
+    head is locked by :func:`lock_chain_end`)."""
+    if not records:
+        return
+    connection.execute(_INSERT_RECORD, [_row(record) for record in records])
+    connection.execute(_ADVANCE, {"number": records[-1].number, "hash": records[-1].hash})
 
 
 def read_head(session: Session) -> MessageLogHead | None:

@@ -1,6 +1,7 @@
 """Message-log use cases: each owns its transaction (repositories only flush).
 
-* :func:`append` on every message, before it is forwarded;
+* :func:`append` on every message, before it is forwarded (:func:`append_entries` for several
+  at once: the proxy's group commit);
 * :func:`seal_pending` periodically, outside message handling: it seals the records appended
   since the last seal with one RFC 3161 timestamp over their Merkle root. A failed attempt is
   recorded and the same records are tried again next time; no record is ever dropped.
@@ -9,23 +10,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from securityserver.messagelog import repository
-from securityserver.messagelog.chain import LoggedRecord, Message, check_body_size, link
+from securityserver.messagelog.chain import LogEntry, LoggedRecord, Message, check_body_size, link
 from securityserver.messagelog.merkle import merkle_root
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import Timestamper, TimestampError
 from securityserver.models import MessageLogSeal, MessageLogSealFailure
 
-__all__ = ["SealOutcome", "append", "seal_pending", "sealing_failing_since"]
+__all__ = ["SealOutcome", "append", "append_entries", "seal_pending", "sealing_failing_since"]
 
 
 def append(
-    session: Session,
+    connection: Connection,
     message: Message,
     now: datetime,
     settings: MessageLogSettings | None = None,
@@ -35,17 +38,33 @@ def append(
     Raises :class:`~securityserver.protocol.errors.ExchangeError` (``Client.BadRequest``) when
     the body is over the cap: nothing is logged and the message must not be forwarded.
     """
+    return append_entries(connection, [message.at(now)], settings)[0]
+
+
+def append_entries(
+    connection: Connection,
+    entries: Sequence[LogEntry],
+    settings: MessageLogSettings | None = None,
+) -> list[LoggedRecord]:
+    """Log ``entries`` as the next records of the chain, in their order, in one transaction
+    (the group commit of :class:`~securityserver.messagelog.writer.LogWriter`).
+
+    The append path runs on every message, so it works on a Core ``connection`` (no
+    transaction open yet) rather than an ORM session. All or nothing: an entry whose body is
+    over the cap refuses the whole call (``Client.BadRequest``) before anything is written.
+    """
     settings = settings or MessageLogSettings()
-    check_body_size(len(message.body), settings.max_body_bytes)
-    try:
-        last_number, last_hash = repository.lock_chain_end(session)
-        record = link(last_number + 1, message.at(now), last_hash)
-        repository.insert_record(session, record)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return record
+    for entry in entries:
+        check_body_size(len(entry.body), settings.max_body_bytes)
+    with connection.begin():
+        last_number, prev_hash = repository.lock_chain_end(connection)
+        records = []
+        for number, entry in enumerate(entries, start=last_number + 1):
+            record = link(number, entry, prev_hash)
+            records.append(record)
+            prev_hash = record.hash
+        repository.insert_records(connection, records)
+    return records
 
 
 @dataclass(frozen=True)
