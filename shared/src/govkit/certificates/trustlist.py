@@ -10,6 +10,7 @@ so checking a document works offline.
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from govkit.certificates import jose
 from govkit.certificates.keys import der, key_id, load_pem_chain, pem
+
+log = logging.getLogger(__name__)
 
 TRUST_LIST_TYPE = "madoguchi-trust-list+jwt"
 
@@ -217,10 +220,15 @@ class TrustListStore:
             )
             since = time.monotonic() - self._fetched_at
             if since < (0.5 if newer else min_interval):
+                log.info(
+                    "trust list not fetched again yet",
+                    extra={"seconds_since_fetch": round(since, 2), "sealed_after_list": newer},
+                )
                 return None
             try:
                 return self.refresh()
-            except TrustListError:
+            except TrustListError as exc:
+                log.warning("trust list could not be fetched again", extra={"error": str(exc)})
                 return None
 
     def current(self) -> TrustList:
