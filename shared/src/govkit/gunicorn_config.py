@@ -37,8 +37,6 @@ class KitLogger(Logger):
     would otherwise format every request's access-log fields (a ``logconfig_dict`` counts as
     access logging enabled) only for the ``WARNING`` level below to drop the line."""
 
-    access_log_enabled = False
-
     def access(self, resp, req, environ, request_time):
         return
 

@@ -29,6 +29,7 @@ provider side
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ if TYPE_CHECKING:
     from govkit.exchange.globalconf import GlobalConfiguration
     from securityserver.runtime import Runtime
 
-__all__ = ["Incoming", "Outgoing", "consume", "fault", "list_clients", "provide"]
+__all__ = ["Incoming", "Outgoing", "consume", "fault", "list_clients", "provide", "refusal"]
 
 #: Extra seconds the consumer waits for the provider's security server beyond the service's
 #: own timeout (the provider SS signs, logs and answers its own timeout error in that time).
@@ -151,20 +152,28 @@ def consume(runtime: Runtime, incoming: Incoming) -> Outgoing:
 def _refused(
     runtime: Runtime, monitor: _Monitor, exc: Exception, accept: str | None, internal: str
 ) -> Outgoing:
-    """The layer's fault for ``exc``; anything but an :class:`ExchangeError` is a bug of
-    ours, logged with its traceback and answered as ``internal`` without details."""
+    error, answer = refusal(exc, accept, internal, runtime.log)
+    monitor.fields.update(fault_code=error.code, fault_string=error.message[:1000])
+    return answer
+
+
+def refusal(
+    exc: Exception, accept: str | None, internal: str, logger: logging.Logger
+) -> tuple[ExchangeError, Outgoing]:
+    """The layer's fault for ``exc``, logged with the ``detail`` id the caller receives;
+    anything but an :class:`ExchangeError` is a bug of ours, logged with its traceback and
+    answered as ``internal`` without details."""
     detail = _new_id()
     if isinstance(exc, ExchangeError):
         error = exc
-        runtime.log.warning(
+        logger.warning(
             "exchange refused",
             extra={"fault": error.code, "detail": detail, "reason": error.message},
         )
     else:
-        runtime.log.error("security server failed", exc_info=exc, extra={"detail": detail})
+        logger.error("security server failed", exc_info=exc, extra={"detail": detail})
         error = ExchangeError(internal, "The security server failed; the log has the details")
-    monitor.fields.update(fault_code=error.code, fault_string=error.message[:1000])
-    return fault(error, accept, detail)
+    return error, fault(error, accept, detail)
 
 
 def _finish(runtime: Runtime, monitor: _Monitor, answer: Outgoing) -> Outgoing:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +34,15 @@ from securityserver.models import OpMonitoringRecord
 from securityserver.protocol.errors import ExchangeError, FaultCode
 from securityserver.protocol.headers import X_ROAD_CLIENT
 from securityserver.protocol.identifiers import parse_client_header
-from securityserver.proxy import Incoming, Outgoing, consume, fault, list_clients, provide
+from securityserver.proxy import (
+    Incoming,
+    Outgoing,
+    consume,
+    fault,
+    list_clients,
+    provide,
+    refusal,
+)
 from securityserver.runtime import Runtime, build_runtime
 from securityserver.worker import PEER_CERTIFICATE
 
@@ -117,16 +124,6 @@ def _layer_error(error: ExchangeError) -> Response:
     return _respond(fault(error, request.headers.get("Accept")))
 
 
-def _early_fault(error: ExchangeError, environ: dict[str, Any]) -> Response:
-    """A refusal before the proxy took the message (wrong port, body over the cap, server not
-    set up): logged like the proxy's own refusals."""
-    detail = str(uuid.uuid4())
-    log.warning(
-        "exchange refused", extra={"fault": error.code, "detail": detail, "reason": error.message}
-    )
-    return _response(fault(error, environ.get("HTTP_ACCEPT"), detail))
-
-
 def exchange_call(app: Flask, environ: dict[str, Any]) -> Response:
     """One IS-facing request: PR-REST ``/r1/...`` (the layer's errors for anything else)."""
     try:
@@ -142,8 +139,9 @@ def exchange_call(app: Flask, environ: dict[str, Any]) -> Response:
             list(EnvironHeaders(environ).items()),
             _read_body(environ, current.max_body),
         )
-    except ExchangeError as error:
-        return _early_fault(error, environ)
+    except Exception as exc:  # noqa: BLE001 - refused before the proxy (port, size, setup) or a bug
+        internal = FaultCode.CLIENT_PROXY_INTERNAL_ERROR
+        return _response(refusal(exc, environ.get("HTTP_ACCEPT"), internal, log)[1])
     return _response(consume(current, incoming))
 
 
@@ -160,8 +158,9 @@ def message_call(app: Flask, environ: dict[str, Any]) -> Response:
         # The envelope carries the header part as well as the body.
         body = _read_body(environ, current.max_body + 256 * 1024)
         incoming = Incoming("POST", MESSAGE_PATH, list(EnvironHeaders(environ).items()), body, peer)
-    except ExchangeError as error:
-        return _early_fault(error, environ)
+    except Exception as exc:  # noqa: BLE001 - refused before the proxy (TLS, size, setup) or a bug
+        internal = FaultCode.SERVER_PROXY_INTERNAL_ERROR
+        return _response(refusal(exc, environ.get("HTTP_ACCEPT"), internal, log)[1])
     return _response(provide(current, incoming))
 
 
@@ -180,18 +179,10 @@ def fast_path(app: Flask) -> Callable[[dict[str, Any], Callable[..., Any]], Iter
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/r1/"):
-            handler, internal = exchange_call, FaultCode.CLIENT_PROXY_INTERNAL_ERROR
-        elif path == MESSAGE_PATH and environ.get("REQUEST_METHOD") == "POST":
-            handler, internal = message_call, FaultCode.SERVER_PROXY_INTERNAL_ERROR
-        else:
-            return flask_app(environ, start_response)
-        try:
-            response = handler(app, environ)
-        except Exception:  # a bug of ours: the layer's error, never a bare 500
-            log.exception("security server failed")
-            error = ExchangeError(internal, "The security server failed; the log has the details")
-            response = _response(fault(error, environ.get("HTTP_ACCEPT")))
-        return response(environ, start_response)
+            return exchange_call(app, environ)(environ, start_response)
+        if path == MESSAGE_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return message_call(app, environ)(environ, start_response)
+        return flask_app(environ, start_response)
 
     return wsgi
 

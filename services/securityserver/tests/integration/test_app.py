@@ -62,7 +62,7 @@ def test_a_failure_of_ours_on_a_message_path_is_the_layers_error(
     def broken(_app: Flask, _environ: dict[str, object]) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(web, "exchange_call", broken)
+    monkeypatch.setattr(web, "runtime", broken)
     with caplog.at_level(logging.ERROR, logger="securityserver"):
         response = app.test_client().get(
             "/r1/JP-KIT/GOV/DA/portal/consents/C-1", headers={"X-Road-Client": "JP-KIT/GOV/DA/x"}

@@ -38,24 +38,20 @@ def append(
     Raises :class:`~securityserver.protocol.errors.ExchangeError` (``Client.BadRequest``) when
     the body is over the cap: nothing is logged and the message must not be forwarded.
     """
-    return append_entries(connection, [message.at(now)], settings)[0]
+    settings = settings or MessageLogSettings()
+    check_body_size(len(message.body), settings.max_body_bytes)
+    return append_entries(connection, [message.at(now)])[0]
 
 
-def append_entries(
-    connection: Connection,
-    entries: Sequence[LogEntry],
-    settings: MessageLogSettings | None = None,
-) -> list[LoggedRecord]:
+def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> list[LoggedRecord]:
     """Log ``entries`` as the next records of the chain, in their order, in one transaction
     (the group commit of :class:`~securityserver.messagelog.writer.LogWriter`).
 
     The append path runs on every message, so it works on a Core ``connection`` (no
-    transaction open yet) rather than an ORM session. All or nothing: an entry whose body is
-    over the cap refuses the whole call (``Client.BadRequest``) before anything is written.
+    transaction open yet) rather than an ORM session. Callers have checked each body against
+    the cap (:func:`~securityserver.messagelog.chain.check_body_size`), so that one message
+    over it never fails the others.
     """
-    settings = settings or MessageLogSettings()
-    for entry in entries:
-        check_body_size(len(entry.body), settings.max_body_bytes)
     with connection.begin():
         last_number, prev_hash = repository.lock_chain_end(connection)
         records = []

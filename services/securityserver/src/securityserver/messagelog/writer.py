@@ -76,9 +76,7 @@ class LogWriter:
     def _write(self, batch: list[_Queued]) -> None:
         try:
             with self._database.engine.connect() as connection:
-                records = service.append_entries(
-                    connection, [queued.entry for queued in batch], self._settings
-                )
+                records = service.append_entries(connection, [queued.entry for queued in batch])
         except Exception as exc:  # noqa: BLE001 - handed to every waiting thread
             for queued in batch:
                 queued.error = exc
