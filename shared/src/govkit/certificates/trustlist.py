@@ -147,6 +147,9 @@ class TrustList:
         return [c for name, c in self.authorities.items() if name != "root"]
 
 
+NEWER_SPACING = 0.5  # seconds between fetches for documents newer than the list
+
+
 class TrustListStore:
     """The pinned root and the last trust list, on disk, refreshed from the trust service.
 
@@ -205,26 +208,37 @@ class TrustListStore:
     ) -> TrustList | None:
         """A freshly fetched list, for a key the cached list does not know (a new seal).
 
-        Fetched when the document was sealed after the cached list was issued (``sealed_at``
-        comes from a timestamp already validated against the kit root, so it cannot be forged
-        to force fetches), and otherwise at most every ``min_interval`` seconds.
+        A document sealed after the cached list was issued (``sealed_at`` comes from a
+        timestamp already validated against the kit root) may carry a key registered since:
+        the list is fetched again, fetches spaced at least ``NEWER_SPACING`` seconds apart (a
+        request that comes sooner waits out the rest, outside the lock, rather than being
+        told the issuer is unknown). Anything else (older documents, QR texts) triggers a
+        fetch at most every ``min_interval`` seconds, so nobody can make the portal fetch on
+        demand.
         """
+        if self.trust_url is None:
+            return None
         with self._lock:
-            if self.trust_url is None:
-                return None
-            # Timestamps are whole seconds (accuracy 1 s): compare with that margin.
+            asked_at = time.monotonic()
+            since = asked_at - self._fetched_at
             newer = (
                 sealed_at is not None
                 and self._cached is not None
+                # Timestamps are whole seconds (accuracy 1 s): compare with that margin.
                 and sealed_at + timedelta(seconds=1) >= self._cached.issued_at
             )
-            since = time.monotonic() - self._fetched_at
-            if since < (0.5 if newer else min_interval):
+            if not newer and since < min_interval:
                 log.info(
                     "trust list not fetched again yet",
-                    extra={"seconds_since_fetch": round(since, 2), "sealed_after_list": newer},
+                    extra={"seconds_since_fetch": round(since, 2), "sealed_after_list": False},
                 )
                 return None
+        wait = NEWER_SPACING - since if newer else 0.0
+        if wait > 0:
+            time.sleep(wait)
+        with self._lock:
+            if self._cached is not None and self._fetched_at > asked_at:
+                return self._cached  # fetched by another request after this one asked
             try:
                 return self.refresh()
             except TrustListError as exc:

@@ -1,5 +1,6 @@
 """When a document's seal key is unknown, the trust list is fetched again — but not on demand
-by anyone: only for documents sealed after the cached list was made, or every few seconds."""
+by anyone: only for documents sealed after the cached list was made (fetches then spaced by
+half a second, a request arriving sooner waiting for its turn), or every few seconds."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from govkit.certificates import trustlist
 from govkit.certificates.trustlist import TrustList, TrustListStore
 
 
@@ -50,6 +52,32 @@ def test_the_same_second_counts_as_after(store: CountingStore) -> None:
     same_second = store.issued_at.replace(microsecond=0)
     store._fetched_at -= 1
     assert store.refreshed(same_second) is not None
+
+
+def test_a_new_document_right_after_a_fetch_waits_for_its_turn_then_fetches(
+    store: CountingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seal rotated moments after an earlier fetch: the document is not called untrusted."""
+    waits: list[float] = []
+    monkeypatch.setattr(trustlist.time, "sleep", waits.append)
+    later = store.issued_at + timedelta(seconds=10)
+    assert store.refreshed(later) is not None  # the list was fetched a moment ago
+    assert store.fetches == 2
+    assert len(waits) == 1
+    assert 0 < waits[0] <= trustlist.NEWER_SPACING
+
+
+def test_a_fetch_made_by_another_request_while_waiting_is_used(
+    store: CountingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def another_request_fetches(seconds: float) -> None:
+        store.refresh()
+
+    monkeypatch.setattr(trustlist.time, "sleep", another_request_fetches)
+    fresher = store.refreshed(store.issued_at + timedelta(seconds=10))
+    assert fresher is not None
+    assert fresher.sequence == 2
+    assert store.fetches == 2  # not fetched a third time
 
 
 def test_older_documents_and_qr_texts_are_rate_limited(store: CountingStore) -> None:
