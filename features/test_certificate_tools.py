@@ -239,6 +239,9 @@ def test_rotating_the_portal_seal_keeps_earlier_documents_valid(
     old_answer, new_answer = verdict(specimen), verdict(newer)
     assert old_answer["verdict"] == "valid", old_answer["reasons"]
     assert new_answer["verdict"] == "valid", new_answer["reasons"]
+    # The portal now signs status answers with the new seal: older documents' status is still read.
+    assert old_answer["status"]["checked"], old_answer["reasons"]
+    assert new_answer["status"]["checked"], new_answer["reasons"]
     old_kid = specimen_kid(specimen)
     new_kid = specimen_kid(newer)
     assert old_kid != new_kid

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -54,8 +55,13 @@ class PortalDocuments:
         self.settings = settings
         self.trust = TrustListStore(settings.data_dir / "trust", settings.trust_url)
         self.status_source = HttpStatusSource(
-            settings.service_url(name)
-            for name in ("portal", "residence", "childcare", "company", "pension", "trust")
+            (
+                settings.service_url(name)
+                for name in ("portal", "residence", "childcare", "company", "pension", "trust")
+            ),
+            # An answer signed with a seal newer than the cached list: the list is fetched
+            # again (spaced at least half a second), so status is still checked after a rotation.
+            newer_list=lambda: self.trust.refreshed(datetime.now(UTC)),
         )
         self._lock = threading.Lock()
         self._issuer: DocumentIssuer | None = None

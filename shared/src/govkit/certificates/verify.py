@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -127,10 +127,21 @@ class Result:
 class HttpStatusSource:
     """Asks issuers for a document's status (a signed response), only at allowed origins."""
 
-    def __init__(self, allowed_origins: Iterable[str] | None, timeout: float = 3.0) -> None:
-        """``allowed_origins`` ``None`` allows any http(s) origin (the address is sealed)."""
+    def __init__(
+        self,
+        allowed_origins: Iterable[str] | None,
+        timeout: float = 3.0,
+        newer_list: Callable[[], TrustList | None] | None = None,
+    ) -> None:
+        """``allowed_origins`` ``None`` allows any http(s) origin (the address is sealed).
+
+        ``newer_list`` gives a freshly fetched trust list when an answer is signed under the
+        kit root by a key the caller's list does not name: issuers sign status answers with
+        their current seal, which may be newer than the list (a rotation a moment ago).
+        """
         self.allowed = None if allowed_origins is None else {_origin(o) for o in allowed_origins}
         self.timeout = timeout
+        self.newer_list = newer_list
         self.session = requests.Session()
 
     def lookup(self, url: str, issuer: IssuerKey, trust: TrustList) -> StatusAnswer | None:
@@ -151,6 +162,9 @@ class HttpStatusSource:
         except jose.SignatureError as exc:
             raise StatusUnavailable(f"the status answer is not trustworthy: {exc}") from exc
         signer = trust.issuer_for(chain[0])
+        if signer is None and self.newer_list is not None:
+            newer = self.newer_list()
+            signer = newer.issuer_for(chain[0]) if newer is not None else None
         if signer is None or signer.holder != issuer.holder:
             raise StatusUnavailable("the status answer is not signed by the document's issuer")
         try:
