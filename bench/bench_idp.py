@@ -7,7 +7,10 @@ alone on the machine while it is measured: first the kit's IdP (``trust`` + ``id
 kit.toml, started by :class:`govkit.stack.Stack` with 2 gunicorn workers of 4 threads, as
 ``make up`` runs it), then panva's node-oidc-provider (the version pinned in
 bench/idp/package.json, npm installed into a temporary folder, one ``node`` process with
-NODE_ENV=production and its in-memory adapter; bench/idp/node_op.mjs). Workloads:
+NODE_ENV=production and its in-memory adapter; bench/idp/node_op.mjs), then, for (a) only,
+the storage floor (bench/idp/storage_floor.py under the same gunicorn settings: the grant with
+nothing but the IdP's token and audit writes, to show what the database leaves for any Python
+framework). Workloads:
 
 (a) ``POST /token``, grant_type=client_credentials, client_secret_basic;
 (b) ``POST /token``, grant_type=authorization_code with PKCE S256, private_key_jwt (an ES256
@@ -40,6 +43,7 @@ import os
 import secrets
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -410,6 +414,51 @@ class NodeProvider(Provider):
         return minted
 
 
+class FloorProvider(Provider):
+    """bench/idp/storage_floor.py under the kit's gunicorn settings: (a) with only its writes."""
+
+    name = "storage floor"
+
+    def start(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.secret = secrets.token_urlsafe(32)
+        env = {
+            **os.environ,
+            "KIT_INSTANCE": "storage-floor",
+            "FLOOR_DATABASE_URL": f"sqlite:///{self.folder / 'floor.db'}",
+            "FLOOR_CLIENT_ID": "bench-cc",
+            "FLOOR_SECRET_SHA256": hashlib.sha256(self.secret.encode()).hexdigest(),
+        }
+        self.log = (self.folder / "floor.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "python:govkit.gunicorn_config",
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+             "--chdir", str(HERE), "storage_floor:app"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                if call("GET", f"{self.base_url}/healthz").status == 200:
+                    return
+            time.sleep(0.2)
+        self.stop()
+        log = (self.folder / "floor.log").read_text()[-300:]
+        raise Unavailable(f"storage_floor.py did not start: {log}")
+
+    stop = NodeProvider.stop
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.base_url}/token"
+
+    def register_clients(self) -> Clients:
+        return Clients("bench-cc", self.secret, "")
+
+
 # -- wrk ----------------------------------------------------------------------------------------
 
 
@@ -656,21 +705,23 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:160]
 
 
-def measure_side(provider: Provider) -> dict[str, Outcome | str]:
-    """Every workload against one provider; a reason in place of the figures it cannot give."""
+def measure_side(
+    provider: Provider, workloads: tuple[Workload, ...] = WORKLOADS
+) -> dict[str, Outcome | str]:
+    """The workloads against one provider; a reason in place of the figures it cannot give."""
     outcomes: dict[str, Outcome | str] = {}
     say(f"• {provider.name}: starting")
     try:
         provider.start()
     except Exception as exc:  # noqa: BLE001 - a provider that cannot start is reported, not fatal
-        return dict.fromkeys((w.key for w in WORKLOADS), f"did not start: {first_line(exc)}")
+        return dict.fromkeys((w.key for w in workloads), f"did not start: {first_line(exc)}")
     try:
         try:
             clients: Clients | None = provider.register_clients()
             no_clients = ""
         except Exception as exc:  # noqa: BLE001
             clients, no_clients = None, first_line(exc)
-        for workload in WORKLOADS:
+        for workload in workloads:
             if workload.needs_clients and clients is None:
                 outcomes[workload.key] = no_clients
                 continue
@@ -695,7 +746,12 @@ def row(label: str, outcome: Outcome | str) -> tuple[str, list[str]]:
     return f"{text}\n    {'':32}checked: {outcome.checked}", problems
 
 
-def report(kit: dict[str, Outcome | str], node: dict[str, Outcome | str], load: float) -> int:
+def report(
+    kit: dict[str, Outcome | str],
+    node: dict[str, Outcome | str],
+    floor: dict[str, Outcome | str],
+    load: float,
+) -> int:
     print()
     print(
         f"IdP token endpoint and discovery on {os.cpu_count()} CPUs: wrk, {THREADS} threads, "
@@ -718,6 +774,10 @@ def report(kit: dict[str, Outcome | str], node: dict[str, Outcome | str], load: 
             flagged += [f"{label} {workload.key}: {p}" for p in problems]
         kit_outcome, node_outcome = kit[workload.key], node[workload.key]
         missing_peer |= isinstance(node_outcome, str)
+        if workload.key in floor:
+            text, problems = row("storage floor (see below)", floor[workload.key])
+            print(text)
+            flagged += [f"storage floor {workload.key}: {p}" for p in problems]
         if workload.target == "ratio":
             if isinstance(kit_outcome, Outcome) and isinstance(node_outcome, Outcome):
                 ratio = kit_outcome.result.rate / node_outcome.result.rate
@@ -736,6 +796,11 @@ def report(kit: dict[str, Outcome | str], node: dict[str, Outcome | str], load: 
             print(f"    kit / node: {ratio}   target kit ≥ {RATE_TARGET:,.0f} req/s: {verdict}")
         else:
             print(f"    kit / node: –   target kit ≥ {RATE_TARGET:,.0f} req/s")
+    print(
+        "  storage floor: bench/idp/storage_floor.py, a bare WSGI client_credentials grant that"
+        " only\n  checks the secret and writes the IdP's token and audit rows (SQLite, the same"
+        " gunicorn):\n  what CPython with this database allows here, whatever the framework."
+    )
     if flagged:
         print("Runs flagged (their figures do not count):")
         for problem in flagged:
@@ -756,7 +821,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-idp-") as folder:
         kit = measure_side(KitProvider(client_key, Path(folder) / "kit"))
         node = measure_side(NodeProvider(client_key, Path(folder) / "node"))
-    return report(kit, node, load)
+        floor = measure_side(FloorProvider(client_key, Path(folder) / "floor"), WORKLOADS[:1])
+    return report(kit, node, floor, load)
 
 
 if __name__ == "__main__":
