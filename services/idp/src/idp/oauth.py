@@ -43,6 +43,7 @@ from flask import Flask
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jws import extract_compact
+from sqlmodel import Session
 
 from govkit.db import get_session
 from idp import audit, repository
@@ -157,6 +158,17 @@ class KitServer(AuthorizationServer):
         return response
 
 
+def _settle_claim(session: Session) -> None:
+    """On SQLite, commit a single-use claim (an assertion's ``jti``, a code, a refresh token)
+    the moment it is made: the database has one writer for the whole file, and holding its lock
+    while the request goes on to verify and sign made the other worker's token requests wait
+    (bench-idp (b): p95 about 270 ms with the lock held, 140 ms without, the same req/s).
+    PostgreSQL locks rows, not the database: there an extra commit only costs a WAL flush (the
+    same run: 500 → 330 req/s), so the claim commits with the rest of the request."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+
+
 # -- client authentication -----------------------------------------------------------------
 class PrivateKeyJWT(JWTBearerClientAssertion):
     """``private_key_jwt`` (RFC 7523 §2.2) with the kit's stricter checks."""
@@ -209,7 +221,10 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 
     def validate_jti(self, claims, jti) -> bool:
         expires = datetime.fromtimestamp(claims["exp"] + ASSERTION_LEEWAY, UTC)
-        return repository.remember_once(get_session(), "jti", claims["sub"], jti, expires)
+        session = get_session()
+        fresh = repository.remember_once(session, "jti", claims["sub"], jti, expires)
+        _settle_claim(session)
+        return fresh
 
 
 # -- grants ----------------------------------------------------------------------------------
@@ -264,7 +279,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):
                 citizen_id=row.citizen_id,
             )
             return None
-        if not repository.claim_code(session, code_hash, now):
+        claimed = repository.claim_code(session, code_hash, now)
+        _settle_claim(session)
+        if not claimed:
             revoked = repository.revoke_family(session, code_hash, now)
             audit.record(
                 session,
@@ -309,7 +326,9 @@ class RefreshGrant(grants.RefreshTokenGrant):
             return None
         if row.refresh_expires_at is not None and row.refresh_expires_at <= now:
             return None
-        if not repository.claim_refresh(session, row.id or 0, now):
+        claimed = repository.claim_refresh(session, row.id or 0, now)
+        _settle_claim(session)
+        if not claimed:
             revoked = repository.revoke_family(session, row.family_id, now)
             event = "refresh_reuse" if row.refreshed_at is not None else "refresh_revoked_used"
             audit.record(
