@@ -202,9 +202,29 @@ class Provider:
         """`bench-cc` (client_credentials) and `bench-code` (authorization_code)."""
         raise NotImplementedError
 
-    def mint_codes(self, k: int, client_id: str, nonce: str) -> list[tuple[str, str]]:
-        """``k`` fresh authorization codes for REDIRECT_URI, scope openid: (code, verifier)."""
+    @property
+    def codes_url(self) -> str:
+        """The provider's testing hook that mints codes (``{"code_challenges": [...], …}``)."""
         raise NotImplementedError
+
+    def mint_codes(self, k: int, client_id: str, nonce: str) -> list[tuple[str, str]]:
+        """``k`` fresh authorization codes for REDIRECT_URI, scope openid: (code, verifier),
+        one PKCE pair per code, up to MINT_CHUNK codes a call."""
+        request = {"client_id": client_id, "redirect_uri": REDIRECT_URI, "scope": "openid"}
+        minted: list[tuple[str, str]] = []
+        while len(minted) < k:
+            pairs = [pkce_pair() for _ in range(min(MINT_CHUNK, k - len(minted)))]
+            challenges = [challenge for _, challenge in pairs]
+            answer = post_json(
+                self.codes_url, {**request, "nonce": nonce, "code_challenges": challenges}
+            )
+            codes = answer.json().get("codes", []) if answer.status in (200, 201) else []
+            if len(codes) != len(pairs):
+                raise Unavailable(
+                    f"minting {len(pairs)} codes answered {answer.status}: {answer.brief()}"
+                )
+            minted += [(code, verifier) for code, (verifier, _) in zip(codes, pairs, strict=True)]
+        return minted
 
     def discovery(self) -> dict[str, Any]:
         if self._discovery is None:
@@ -230,7 +250,6 @@ class KitProvider(Provider):
     """The kit's IdP, started with the repository's own launcher (trust + idp)."""
 
     name = "kit"
-    one_challenge_per_call = False  # the codes hook took no "code_challenges" list
 
     def start(self) -> None:
         manifest = Manifest.load(REPOSITORY / "kit.toml").select(["trust", "idp"])
@@ -291,38 +310,9 @@ class KitProvider(Provider):
             raise Unavailable("POST /register gave the client_secret_basic client no secret")
         return Clients(cc["client_id"], cc["client_secret"], code["client_id"])
 
-    def mint_codes(self, k: int, client_id: str, nonce: str) -> list[tuple[str, str]]:
-        """One PKCE pair per code ("code_challenges": [...]); if the hook takes only one
-        "code_challenge" and a "count", one pair per call of up to MINT_CHUNK codes."""
-        url = f"{self.base_url}/__testing/codes"
-        request = {"client_id": client_id, "redirect_uri": REDIRECT_URI, "scope": "openid"}
-        minted: list[tuple[str, str]] = []
-        while len(minted) < k:
-            n = min(MINT_CHUNK, k - len(minted))
-            if not self.one_challenge_per_call:
-                pairs = [pkce_pair() for _ in range(n)]
-                challenges = [challenge for _, challenge in pairs]
-                answer = post_json(url, {**request, "nonce": nonce, "code_challenges": challenges})
-                codes = answer.json().get("codes", []) if answer.status in (200, 201) else []
-                if len(codes) == n:
-                    minted += [
-                        (code, verifier) for code, (verifier, _) in zip(codes, pairs, strict=True)
-                    ]
-                    continue
-                self.one_challenge_per_call = True
-            verifier, challenge = pkce_pair()
-            answer = post_json(
-                url, {**request, "nonce": nonce, "code_challenge": challenge, "count": n}
-            )
-            if answer.status not in (200, 201):
-                raise Unavailable(
-                    f"POST /__testing/codes answered {answer.status}: {answer.brief()}"
-                )
-            codes = answer.json().get("codes", [])
-            if len(codes) != n:
-                raise Unavailable(f"POST /__testing/codes gave {len(codes)} codes, not {n}")
-            minted += [(code, verifier) for code in codes]
-        return minted
+    @property
+    def codes_url(self) -> str:
+        return f"{self.base_url}/__testing/codes"
 
 
 class NodeProvider(Provider):
@@ -393,25 +383,9 @@ class NodeProvider(Provider):
         # Static clients of the provider's configuration (node_op.mjs), made at start.
         return Clients("bench-cc", self.secret, "bench-code")
 
-    def mint_codes(self, k: int, client_id: str, nonce: str) -> list[tuple[str, str]]:
-        minted: list[tuple[str, str]] = []
-        while len(minted) < k:
-            pairs = [pkce_pair() for _ in range(min(MINT_CHUNK, k - len(minted)))]
-            answer = post_json(
-                f"{self.admin}/codes",
-                {
-                    "client_id": client_id,
-                    "redirect_uri": REDIRECT_URI,
-                    "scope": "openid",
-                    "nonce": nonce,
-                    "code_challenges": [challenge for _, challenge in pairs],
-                },
-            )
-            if answer.status != 200:
-                raise Unavailable(f"minting codes answered {answer.status}: {answer.brief()}")
-            codes = answer.json()["codes"]
-            minted += [(code, verifier) for code, (verifier, _) in zip(codes, pairs, strict=True)]
-        return minted
+    @property
+    def codes_url(self) -> str:
+        return f"{self.admin}/codes"
 
 
 class FloorProvider(Provider):
@@ -589,8 +563,6 @@ def authorization_code(provider: Provider, clients: Clients, folder: Path) -> Ou
         return wrk_bodies(url, bodies, seconds, folder)
 
     warmup = run(WARMUP)
-    if getattr(provider, "one_challenge_per_call", False):
-        checked += f" (one PKCE pair per {MINT_CHUNK:,} codes: the codes hook takes one challenge)"
     return Outcome(run(SECONDS), warmup, checked)
 
 

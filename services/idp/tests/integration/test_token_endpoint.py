@@ -313,3 +313,21 @@ def test_malformed_token_requests_get_oauth_errors(provider, request_kwargs) -> 
 def test_an_oversized_token_request_is_refused(provider) -> None:
     answer = provider.client.post("/token", data={"grant_type": "x", "pad": "y" * 70_000})
     assert answer.status_code == 413
+
+
+def test_the_benchmark_hook_mints_one_code_per_challenge(provider) -> None:
+    rp = provider.register()
+    (first_verifier, first), (_, second) = provider.pkce(), provider.pkce()
+    redirect_uri = rp.metadata["redirect_uris"][0]
+    request = {"client_id": rp.client_id, "redirect_uri": redirect_uri, "scope": "openid"}
+    answer = provider.client.post(
+        "/__testing/codes", json={**request, "code_challenges": [first, second]}
+    )
+    assert answer.status_code == 201
+    first_code, second_code = answer.get_json()["codes"]
+    assert provider.redeem(rp, first_code, first_verifier).status_code == 200
+    # The second code is bound to its own challenge, not the first one's.
+    assert provider.redeem(rp, second_code, first_verifier).status_code == 400
+    for bad in ([], ["plain-challenge"], "not a list"):
+        refused = provider.client.post("/__testing/codes", json={**request, "code_challenges": bad})
+        assert refused.status_code == 400, bad

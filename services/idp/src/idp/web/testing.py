@@ -1,6 +1,7 @@
 """Test-only endpoints: on only with ``IDP_TESTING_ENDPOINTS=true`` (benchmarks and the test
 suite set it). ``POST /__testing/codes`` mints authorization codes as if a demo citizen had
-just signed in with their card, so a benchmark can drive the token endpoint alone."""
+just signed in with their card, so a benchmark can drive the token endpoint alone (one PKCE
+challenge per code, as a real client sends)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,23 @@ TESTING = AccessRule("testing", _enabled, api=True)
 bp = Blueprint("idp_testing", __name__, url_prefix="/__testing")
 
 
+def _challenges(body: dict) -> list[str]:
+    """One S256 challenge per code: ``code_challenges`` (a list), or ``code_challenge`` shared
+    by ``count`` codes (default 1)."""
+    if "code_challenges" in body:
+        challenges = body["code_challenges"]
+        if not isinstance(challenges, list) or not 1 <= len(challenges) <= MAX_CODES:
+            raise Problem(400, f"code_challenges must list 1 to {MAX_CODES} challenges")
+    else:
+        count = body.get("count", 1)
+        if not isinstance(count, int) or not 1 <= count <= MAX_CODES:
+            raise Problem(400, f"count must be 1 to {MAX_CODES}")
+        challenges = [body.get("code_challenge")] * count
+    if not all(isinstance(c, str) and S256_CHALLENGE.match(c) for c in challenges):
+        raise Problem(400, "each code_challenge must be S256 (43 characters)")
+    return challenges
+
+
 @bp.post("/codes")
 def mint_codes() -> tuple[dict[str, list[str]], int]:
     body = request.get_json(silent=True)
@@ -43,12 +61,7 @@ def mint_codes() -> tuple[dict[str, list[str]], int]:
     redirect_uri = body.get("redirect_uri")
     if not isinstance(redirect_uri, str) or not client.check_redirect_uri(redirect_uri):
         raise Problem(400, "redirect_uri is not registered for the client")
-    challenge = body.get("code_challenge")
-    if not isinstance(challenge, str) or not S256_CHALLENGE.match(challenge):
-        raise Problem(400, "code_challenge (S256, 43 characters) required")
-    count = body.get("count", 1)
-    if not isinstance(count, int) or not 1 <= count <= MAX_CODES:
-        raise Problem(400, f"count must be 1 to {MAX_CODES}")
+    challenges = _challenges(body)
     scope = client.get_allowed_scope(str(body.get("scope") or "openid"))
     nonce = body.get("nonce")
     session = get_session()
@@ -70,7 +83,7 @@ def mint_codes() -> tuple[dict[str, list[str]], int]:
     )
     add_session_client(session, sid, client.client_id)
     expires = now + timedelta(seconds=get_settings().code_lifetime)  # type: ignore[attr-defined]
-    codes = [new_token(32) for _ in range(count)]
+    codes = [new_token(32) for _ in challenges]
     session.add_all(
         AuthorizationCode(
             code_hash=token_hash(code),
@@ -87,7 +100,7 @@ def mint_codes() -> tuple[dict[str, list[str]], int]:
             sid=sid,
             expires_at=expires,
         )
-        for code in codes
+        for code, challenge in zip(codes, challenges, strict=True)
     )
     session.commit()
     return {"codes": codes}, 201
