@@ -196,7 +196,17 @@ class Provider:
         raise NotImplementedError
 
     def stop(self) -> None:
-        raise NotImplementedError
+        """Stop the provider's process (``self.process``, logging to ``self.log``) if started."""
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        with contextlib.suppress(AttributeError):
+            self.log.close()
 
     def register_clients(self) -> Clients:
         """`bench-cc` (client_credentials) and `bench-code` (authorization_code)."""
@@ -367,18 +377,6 @@ class NodeProvider(Provider):
         if installed != NODE_PEER:
             raise Unavailable(f"npm installed oidc-provider {installed}, not {NODE_PEER}")
 
-    def stop(self) -> None:
-        process = getattr(self, "process", None)
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        with contextlib.suppress(AttributeError):
-            self.log.close()
-
     def register_clients(self) -> Clients:
         # Static clients of the provider's configuration (node_op.mjs), made at start.
         return Clients("bench-cc", self.secret, "bench-code")
@@ -422,8 +420,6 @@ class FloorProvider(Provider):
         self.stop()
         log = (self.folder / "floor.log").read_text()[-300:]
         raise Unavailable(f"storage_floor.py did not start: {log}")
-
-    stop = NodeProvider.stop
 
     @property
     def token_endpoint(self) -> str:
