@@ -29,6 +29,10 @@ c=16, each beside the issue's target. Besides, the CPU time each process group s
 message (from /proc: gunicorn master and workers; wrk from its rusage), which says what the
 throughput would be on 2 idle cores even when other work shares the machine.
 
+After an idle spell: ``BENCH_IDLE_SAMPLES`` = 3 single messages on each path, each sent after
+gunicorn's keep-alive plus 1.5 s of quiet, so that every connection between the processes has
+closed and is opened again (the first message after a pause, as a citizen's request meets it).
+
 Memory: then ``BENCH_RSS_MESSAGES`` = 100,000 messages in all go through the exchange (wrk at
 c=16 in runs sized to land on the sample points); each security server's RSS (VmRSS of its
 gunicorn master plus workers, from /proc) is read before, after 10,000, after 50,000 and
@@ -64,6 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govkit import gunicorn_config
 from govkit.stack import Manifest, Stack, StackError, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -81,6 +86,10 @@ SS_WORKERS = tomllib.loads(
 CONCURRENCIES = (1, 16)
 BODY_BYTES = 2048
 RSS_CHUNK_SECONDS = 60  # longest single wrk run while counting messages
+#: Single messages each sent after an idle spell longer than gunicorn's keep-alive, so that the
+#: connections between the processes have closed (what a citizen's occasional request meets).
+IDLE_SAMPLES = int(os.environ.get("BENCH_IDLE_SAMPLES", "3"))
+IDLE_SECONDS = gunicorn_config.keepalive + 1.5
 
 CLIENT = "JP-KIT/GOV/DA/portal"
 SERVICE = "JP-KIT/GOV/LG-139998/residence/bench-echo"
@@ -446,6 +455,8 @@ class Run:
     messages: int = 0  # through the exchange since the security servers started
     #: The memory runs, each with the message count when it started.
     rss_runs: list[tuple[int, Result]] = field(default_factory=list)
+    #: Milliseconds of each message sent after an idle spell, by route.
+    after_idle: dict[str, list[float]] = field(default_factory=dict)
 
 
 def measure(routes: list[Route], body_file: Path, meter: Meter, run: Run) -> None:
@@ -458,6 +469,26 @@ def measure(routes: list[Route], body_file: Path, meter: Meter, run: Run) -> Non
             run.results[(connections, route.name)] = result
             if route.name == "exchange":
                 run.messages += warm.requests + result.requests
+
+
+def after_idle(routes: list[Route], body: bytes, run: Run) -> None:
+    """One message at a time, each after ``IDLE_SECONDS`` of quiet, on each route in turn."""
+    say(
+        f"• {IDLE_SAMPLES} single messages per route, each after {IDLE_SECONDS:g} s idle "
+        f"(gunicorn's keep-alive is {gunicorn_config.keepalive} s)"
+    )
+    headers = {"Content-Type": "application/json"}
+    for _ in range(IDLE_SAMPLES):
+        for route in routes:
+            time.sleep(IDLE_SECONDS)
+            started = time.perf_counter()
+            answer = call("POST", route.url, body, {**headers, **route.headers})
+            took = 1000 * (time.perf_counter() - started)
+            if answer.status != 200 or answer.body != body:
+                raise Abort(f"{route.name} after idle: status {answer.status}")
+            run.after_idle.setdefault(route.name, []).append(took)
+            if route.name == "exchange":
+                run.messages += 1
 
 
 def soak(exchange: Route, body_file: Path, meter: Meter, run: Run, masters: dict[str, int]) -> None:
@@ -717,6 +748,14 @@ def report(run: Run, load: float, cpus: int) -> int:
             f"{exchange_cpu:.2f} ms, direct {direct_cpu:.2f} ms; on {cpus} idle CPUs at most "
             f"{1000 * cpus / exchange_cpu:,.0f} and {1000 * cpus / direct_cpu:,.0f} req/s"
         )
+    if run.after_idle:
+        figures = "; ".join(
+            f"{name} {sorted(took)[len(took) // 2]:.1f} ms ("
+            + ", ".join(f"{t:.1f}" for t in took)
+            + ")"
+            for name, took in run.after_idle.items()
+        )
+        print(f"  one message after {IDLE_SECONDS:g} s idle, median (each): {figures}")
     for problem in (p for _, r in run.rss_runs for p in r.problems()):
         flagged.append(f"memory run: {problem}")
     report_memory(run)
@@ -773,6 +812,8 @@ def main() -> int:
                 profile(stack, body)
                 return 0
             measure([direct, exchange], body_file, meter, run)
+            if IDLE_SAMPLES > 0:
+                after_idle([direct, exchange], body, run)
             if RSS_MESSAGES > 0:
                 say(f"• {RSS_MESSAGES:,} messages through the exchange for the memory figures")
                 soak(exchange, body_file, meter, run, masters)

@@ -4,7 +4,10 @@ The peer's address and TLS-certificate fingerprint come from global configuratio
 connection presents this server's TLS certificate (trust's security-server CA) and accepts the
 peer only if its certificate has exactly the listed SHA-256 fingerprint (urllib3's
 ``assert_fingerprint``), whatever its name or issuer say. Each peer gets its own keep-alive
-pool; a changed fingerprint replaces the pool.
+pool; a changed fingerprint replaces the pool. Every connection shares one TLS context, built
+once with this server's certificate and no CA store: left to itself urllib3 builds a context per
+connection and loads the system's CA bundle into it (about 50 ms on the development machine,
+paid by the first message after every idle spell), although the pin is all that is checked.
 
 Failures become the consumer side's errors (xroad.md §1.7): no connection, or one closed
 during the TLS handshake → ``Server.ClientProxy.NetworkError``; a certificate that is not the
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import urllib3
 from urllib3.exceptions import HTTPError, ReadTimeoutError, SSLError
+from urllib3.util.ssl_ import create_urllib3_context
 
 from securityserver.envelope import PATH, Envelope
 from securityserver.protocol.errors import ExchangeError, FaultCode
@@ -42,6 +46,8 @@ class Peers:
     def __init__(self, certificate_chain: Path, key: Path) -> None:
         self.certificate_chain = str(certificate_chain)
         self.key = str(key)
+        self._context = create_urllib3_context(cert_reqs=ssl.CERT_NONE)
+        self._context.load_cert_chain(self.certificate_chain, self.key)
         self._pools: dict[tuple[str, str], urllib3.HTTPSConnectionPool] = {}
         self._lock = threading.Lock()
 
@@ -65,8 +71,7 @@ class Peers:
                         maxsize=POOL_SIZE,
                         block=False,
                         retries=False,
-                        cert_file=self.certificate_chain,
-                        key_file=self.key,
+                        ssl_context=self._context,
                         # The peer is authenticated by its pinned fingerprint, not by name or
                         # issuer (urllib3 checks the fingerprint whatever cert_reqs says).
                         cert_reqs="CERT_NONE",
