@@ -14,13 +14,14 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import urllib3
 from cryptography import x509
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govkit.db import Database
@@ -30,6 +31,7 @@ from securityserver import forward as forwarding
 from securityserver.configuration import GlobalConfCache, read_anchor
 from securityserver.keys import MemberKeys, load_signing_keys, load_tls_keys
 from securityserver.messagelog import service as messagelog
+from securityserver.messagelog.archive import ArchiveExport, archive_due, export_archive
 from securityserver.messagelog.chain import Message, Side
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import TsaTimestamper
@@ -42,13 +44,41 @@ from securityserver.settings import SecurityServerSettings
 
 log = logging.getLogger("securityserver")
 
-#: How often the message log's pending records are offered for sealing.
+#: How often the message log's pending records are offered for sealing (and an archive
+#: checked for being due).
 SEAL_CHECK_SECONDS = 5.0
+#: How often records past their retention period are looked for (and once at start).
+REMOVAL_EVERY_SECONDS = 3600.0
+#: Monitoring records removed per transaction.
+REMOVAL_BATCH = 500
 #: Monitoring records are written in batches, at most this long after the message.
 MONITORING_FLUSH_SECONDS = 0.5
 MAX_OPENAPI_BYTES = 1024 * 1024
 _OPMON = OpMonitoringRecord.__table__  # type: ignore[attr-defined]
 _OPMON_COLUMNS = tuple(c.name for c in _OPMON.columns if c.name != "id")
+
+
+def remove_monitoring_before(
+    database: Database, before: datetime, batch: int = REMOVAL_BATCH
+) -> int:
+    """Delete the monitoring records of requests that came in before ``before``, ``batch`` per
+    transaction; how many went."""
+    cutoff_ms = int(before.timestamp() * 1000)
+    oldest = (
+        select(_OPMON.c.id)
+        .where(_OPMON.c.request_in_ts < cutoff_ms)
+        .order_by(_OPMON.c.id)
+        .limit(batch)
+    )
+    removed = 0
+    while True:
+        with database.engine.begin() as connection:
+            count = connection.execute(
+                _OPMON.delete().where(_OPMON.c.id.in_(oldest.scalar_subquery()))
+            ).rowcount
+        removed += count
+        if count < batch:
+            return removed
 
 
 def catalogue_path(settings: SecurityServerSettings) -> Path | None:
@@ -117,7 +147,7 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         if background:
             self._start(self._flush_monitoring_loop, "opmon-writer")
-            self._start(self._seal_loop, "messagelog-sealer")
+            self._start(self._housekeeping_loop, "messagelog-housekeeping")
 
     # -- clock --------------------------------------------------------------------------------
 
@@ -232,14 +262,54 @@ class Runtime:
         while not self._stop.wait(MONITORING_FLUSH_SECONDS):
             self.flush_monitoring()
 
-    def _seal_loop(self) -> None:
+    def archive_if_due(self, now: datetime) -> ArchiveExport | None:
+        """Write the sealed records to ``<data dir>/archives`` when the archive is due."""
+        with self.database.session() as session:
+            if not archive_due(session, now, self.log_settings):
+                return None
+            export = export_archive(session, self.settings.data_dir / "archives", now)
+        if export is not None:
+            log.info(
+                "message log archived",
+                extra={
+                    "archive": export.path.name,
+                    "first_number": export.first_number,
+                    "last_number": export.last_number,
+                },
+            )
+        return export
+
+    def remove_expired(self, now: datetime) -> tuple[int, int]:
+        """Remove archived log records and monitoring records past their retention periods;
+        how many of each."""
+        with self.database.session() as session:
+            records = messagelog.remove_archived(session, now, self.log_settings)
+        monitoring = remove_monitoring_before(
+            self.database, now - timedelta(days=self.settings.opmon_keep_records_days)
+        )
+        if records or monitoring:
+            log.info(
+                "old records removed",
+                extra={"messagelog_records": records, "monitoring_records": monitoring},
+            )
+        return records, monitoring
+
+    def _housekeeping_loop(self) -> None:
+        """Seal every few seconds; archive when due; remove expired records hourly. A failed
+        step is logged and tried again on a later round; nothing is dropped by a failure."""
         stamper = TsaTimestamper(f"{self.settings.trust_url}/tsa")
+        next_removal = time.monotonic()
         while not self._stop.wait(SEAL_CHECK_SECONDS):
+            now = self.now()
             try:
                 with self.database.session() as session:
-                    messagelog.seal_pending(session, stamper, self.now(), self.log_settings)
+                    messagelog.seal_pending(session, stamper, now, self.log_settings)
+                self.archive_if_due(now)
+                if time.monotonic() >= next_removal:
+                    next_removal = time.monotonic() + REMOVAL_EVERY_SECONDS
+                    self.remove_expired(now)
             except Exception as exc:  # noqa: BLE001 - a failed round is tried again next round
-                log.warning("message log sealing round failed", extra={"error": str(exc)[:200]})
+                log.warning("message log housekeeping failed", extra={"error": str(exc)[:200]})
 
     def close(self) -> None:
         self._stop.set()

@@ -45,6 +45,15 @@ class SecurityServerSettings(ServiceSettings):
     messagelog_seal_every_records: int = Field(default=10_000, ge=1)
     #: Seal when the oldest unsealed record has waited this long (seconds).
     messagelog_seal_every_seconds: float = Field(default=60.0, ge=0)
+    #: Write the sealed records to a new archive in ``<data dir>/archives`` this often
+    #: (seconds; X-Road's ``archive-interval`` is 6 hours); 0 leaves archiving to
+    #: ``python -m securityserver.messagelog archive``.
+    messagelog_archive_every_seconds: float = Field(default=21_600.0, ge=0)
+    #: Archived records stay in the database this many days, then are removed
+    #: (X-Road's ``keep-records-for``); records not archived yet are never removed.
+    messagelog_keep_records_days: float = Field(default=30.0, gt=0)
+    #: Operational monitoring records are kept this many days (X-Road's op-monitor: 7).
+    opmon_keep_records_days: float = Field(default=7.0, gt=0)
 
     @field_validator("exchange_instance", "server_code")
     @classmethod

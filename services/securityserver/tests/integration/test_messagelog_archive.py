@@ -22,11 +22,12 @@ from cryptography.x509.oid import NameOID
 from govkit import db
 from govkit.service import load_definition
 from govkit.testing.plugin import RunningTrust
+from securityserver.messagelog import archive as archive_module
 from securityserver.messagelog import repository
 from securityserver.messagelog.__main__ import main
-from securityserver.messagelog.archive import export_archive, verify_archive
+from securityserver.messagelog.archive import archive_due, export_archive, verify_archive
 from securityserver.messagelog.chain import Direction, Message, Side
-from securityserver.messagelog.service import append, seal_pending
+from securityserver.messagelog.service import append, remove_archived, seal_pending
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import (
     TimestampError,
@@ -360,8 +361,6 @@ def test_export_reads_records_page_by_page(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from securityserver.messagelog import archive as archive_module
-
     monkeypatch.setattr(archive_module, "EXPORT_PAGE", 2)
     log_and_seal(database, tsa, 0, 7)
     with database.session() as session:
@@ -370,3 +369,100 @@ def test_export_reads_records_page_by_page(
     result = verify_archive(exported.path)
     assert result.ok, result.message
     assert result.records == 7
+
+
+# -- automatic archives and retention -----------------------------------------------------------
+
+
+def test_an_archive_is_due_once_the_oldest_waiting_record_is_old_enough(
+    database: db.Database, tsa: TsaTimestamper, tmp_path: Path
+) -> None:
+    hourly = MessageLogSettings(seal_every_records=3, archive_every_seconds=3600)
+    with database.session() as session:
+        assert not archive_due(session, T0 + timedelta(days=1), hourly)  # nothing logged
+    log_and_seal(database, tsa, 0, 4)  # logged at T0 + 0…3 s
+    with database.session() as session:
+        assert not archive_due(session, T0 + timedelta(minutes=59), hourly)
+        assert archive_due(session, T0 + timedelta(hours=1), hourly)
+        never = MessageLogSettings(archive_every_seconds=0)
+        assert not archive_due(session, T0 + timedelta(days=1), never)
+        assert export_archive(session, tmp_path, T0 + timedelta(hours=1)) is not None
+        assert not archive_due(session, T0 + timedelta(days=1), hourly)  # all archived
+
+
+def test_messages_are_logged_while_an_archive_is_written(
+    database: db.Database, tsa: TsaTimestamper, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_and_seal(database, tsa, 0, 7)
+    write = archive_module._write_archive
+    logged: list[int] = []
+
+    def write_while_logging(*args: object) -> tuple[Path, str]:
+        # What another thread of the server does meanwhile: had the export held the chain
+        # head, this append would wait for it (here, in the same thread, for ever on PostgreSQL
+        # and until the busy timeout on SQLite).
+        with database.engine.connect() as connection:
+            logged.append(append(connection, message(7), T0 + timedelta(hours=2), SETTINGS).number)
+        return write(*args)
+
+    monkeypatch.setattr(archive_module, "_write_archive", write_while_logging)
+    with database.session() as session:
+        exported = export_archive(session, tmp_path, T0 + timedelta(hours=2))
+    assert logged == [8]
+    assert exported is not None
+    assert (exported.first_number, exported.last_number) == (1, 7)
+    assert verify_archive(exported.path).ok
+
+
+def test_an_exporter_that_lost_the_race_leaves_no_archive_behind(
+    database: db.Database, tsa: TsaTimestamper, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "archives"
+    log_and_seal(database, tsa, 0, 7)
+    write = archive_module._write_archive
+    winners: list[archive_module.ArchiveExport | None] = []
+
+    def write_then_lose(*args: object) -> tuple[Path, str]:
+        written = write(*args)
+        monkeypatch.setattr(archive_module, "_write_archive", write)
+        with database.session() as other:  # another process archives the same records first
+            winners.append(export_archive(other, folder, T0 + timedelta(hours=3)))
+        return written
+
+    monkeypatch.setattr(archive_module, "_write_archive", write_then_lose)
+    with database.session() as session:
+        assert export_archive(session, folder, T0 + timedelta(hours=2)) is None
+        head = repository.read_head(session)
+    (winner,) = winners
+    assert winner is not None
+    assert [path.name for path in folder.iterdir()] == [winner.path.name]
+    assert head is not None
+    assert (head.last_archived_number, head.last_archive_name) == (7, winner.path.name)
+
+
+def test_archived_records_leave_the_database_after_the_retention_period(
+    database: db.Database, tsa: TsaTimestamper, tmp_path: Path
+) -> None:
+    log_and_seal(database, tsa, 0, 7)  # records 1…7 logged at T0 + 0…6 s; seals 1-3, 4-6, 7
+    with database.session() as session:
+        first = export_archive(session, tmp_path, T0 + timedelta(hours=2))
+    log_and_seal(database, tsa, 7, 3)  # records 8…10, sealed but not archived
+    keep = MessageLogSettings(keep_records_for=timedelta(days=30))
+    with database.session() as session:
+        assert remove_archived(session, T0 + timedelta(days=29), keep) == 0
+        # Logged more than 30 days before: records 1…4; removed two per transaction.
+        assert remove_archived(session, T0 + timedelta(days=30, seconds=4), keep, batch=2) == 4
+        assert [s.number for s in repository.seals_between(session, 1, 20)] == [2, 3, 4]
+        # Much later every archived record goes, and none of those not archived yet.
+        assert remove_archived(session, T0 + timedelta(days=90), keep, batch=2) == 3
+        remaining = repository.records_between(session, 1, 20)
+        seals = repository.seals_between(session, 1, 20)
+    assert [r.number for r in remaining] == [8, 9, 10]
+    assert [(s.first_number, s.last_number) for s in seals] == [(8, 10)]
+    with database.session() as session:
+        second = export_archive(session, tmp_path, T0 + timedelta(days=90))
+    assert first is not None
+    assert second is not None
+    assert (second.first_number, second.prev_digest) == (8, first.digest)
+    result = verify_archive(second.path, previous=first.path)
+    assert result.ok, result.message

@@ -22,8 +22,9 @@ from securityserver.messagelog.service import append, seal_pending, sealing_fail
 from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import TimestampError
 from securityserver.messagelog.writer import LogWriter
-from securityserver.models import MessageLogRecord, MessageLogSeal
+from securityserver.models import MessageLogRecord, MessageLogSeal, OpMonitoringRecord
 from securityserver.protocol.errors import ExchangeError
+from securityserver.runtime import remove_monitoring_before
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -291,3 +292,22 @@ def test_the_writer_refuses_a_body_over_the_cap_before_queueing(database: db.Dat
         writer.append(message(0, body=b"x" * 17))
     assert caught.value.code == "Client.BadRequest"
     assert writer.append(message(1, body=b"x" * 16)).number == 1
+
+
+def test_monitoring_records_older_than_the_cutoff_are_removed_in_batches(
+    database: db.Database,
+) -> None:
+    start_ms = int(T0.timestamp() * 1000)
+    with database.session() as session:
+        for minute in range(7):
+            session.add(
+                OpMonitoringRecord(
+                    side="Client", request_in_ts=start_ms + minute * 60_000, succeeded=True
+                )
+            )
+        session.commit()
+    assert remove_monitoring_before(database, T0 + timedelta(minutes=5), batch=2) == 5
+    assert remove_monitoring_before(database, T0 + timedelta(minutes=5), batch=2) == 0
+    with database.session() as session:
+        left = session.exec(select(OpMonitoringRecord.request_in_ts)).all()
+    assert sorted(left) == [start_ms + 5 * 60_000, start_ms + 6 * 60_000]

@@ -1,8 +1,11 @@
 """A security server must know which member it serves."""
 
+from datetime import timedelta
+
 import pytest
 
 from govkit.config import SettingsError
+from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.settings import SecurityServerSettings
 
 SECRET = {"SECURITYSERVER_SECRET_KEY": "x" * 48}
@@ -18,3 +21,31 @@ def test_member_and_instance_are_read_from_the_environment() -> None:
 def test_a_missing_or_malformed_member_is_a_clear_error(member: str) -> None:
     with pytest.raises(SettingsError, match="SECURITYSERVER_MEMBER"):
         SecurityServerSettings.from_env({**SECRET, "SECURITYSERVER_MEMBER": member})
+
+
+def test_archiving_and_retention_default_to_x_roads_and_can_be_set() -> None:
+    member = {**SECRET, "SECURITYSERVER_MEMBER": "GOV/DA"}
+    defaults = MessageLogSettings.from_settings(SecurityServerSettings.from_env(member))
+    assert defaults.archive_every_seconds == 6 * 3600
+    assert defaults.keep_records_for == timedelta(days=30)
+    assert SecurityServerSettings.from_env(member).opmon_keep_records_days == 7
+    chosen = SecurityServerSettings.from_env(
+        {
+            **member,
+            "SECURITYSERVER_MESSAGELOG_ARCHIVE_EVERY_SECONDS": "0",
+            "SECURITYSERVER_MESSAGELOG_KEEP_RECORDS_DAYS": "0.5",
+            "SECURITYSERVER_OPMON_KEEP_RECORDS_DAYS": "1",
+        }
+    )
+    log = MessageLogSettings.from_settings(chosen)
+    assert (log.archive_every_seconds, log.keep_records_for) == (0, timedelta(hours=12))
+    assert chosen.opmon_keep_records_days == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SECURITYSERVER_MESSAGELOG_KEEP_RECORDS_DAYS", "SECURITYSERVER_OPMON_KEEP_RECORDS_DAYS"],
+)
+def test_a_retention_of_zero_days_is_refused(name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        SecurityServerSettings.from_env({**SECRET, "SECURITYSERVER_MEMBER": "GOV/DA", name: "0"})

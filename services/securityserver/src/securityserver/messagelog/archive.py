@@ -31,7 +31,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from securityserver.messagelog.chain import (
     verify_chain,
 )
 from securityserver.messagelog.merkle import merkle_root
+from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import (
     TimestampError,
     check_token_signature,
@@ -62,6 +63,7 @@ __all__ = [
     "Unreadable",
     "Verification",
     "archive_digest",
+    "archive_due",
     "export_archive",
     "record_from_json",
     "record_to_json",
@@ -186,80 +188,128 @@ def _sealed_records(
                 yield record, seal.number
 
 
+def archive_due(session: Session, now: datetime, settings: MessageLogSettings) -> bool:
+    """Whether the automatic archive is due: sealed records wait for one, and the oldest record
+    not archived yet was logged ``archive_every_seconds`` ago or more (so archives span about
+    that long each, across restarts). Never when ``archive_every_seconds`` is 0."""
+    try:
+        if not settings.archive_every_seconds:
+            return False
+        head = repository.read_head(session)
+        if head is None or head.last_sealed_number <= head.last_archived_number:
+            return False
+        oldest = repository.logged_at(session, head.last_archived_number + 1)
+        return oldest is not None and now - oldest >= timedelta(
+            seconds=settings.archive_every_seconds
+        )
+    finally:
+        session.rollback()
+
+
 def export_archive(session: Session, folder: Path, now: datetime) -> ArchiveExport | None:
     """Write the sealed records not archived yet to a new ZIP in ``folder``; ``None`` when
-    there are none. Seals are exported whole, so an archive always ends on a seal."""
+    there are none, or when another exporter archived them meanwhile. Seals are exported whole,
+    so an archive always ends on a seal.
+
+    The records are read and written without holding the chain head: sealed records never
+    change, so messages keep being logged while a large archive is written. Only recording
+    the archive takes the head's lock, and checks that no other archive took the range first.
+    """
     try:
-        head = repository.lock_head(session)
-        first, last = head.last_archived_number + 1, head.last_sealed_number
-        if last < first:
+        head = repository.read_head(session)
+        if head is None or head.last_sealed_number <= head.last_archived_number:
             session.rollback()
             return None
+        first, last = head.last_archived_number + 1, head.last_sealed_number
+        prev_digest, prev_name = head.last_archive_digest, head.last_archive_name
         seals = repository.seals_between(session, first, last)
         folder.mkdir(parents=True, exist_ok=True)
-        records_hash, seals_hash = hashlib.sha256(), hashlib.sha256()
-        continues_from: dict[str, Any] | None = None
-        last_hash = ""
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".zip.part")
-        os.close(handle)
-        try:
-            with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                with archive.open(RECORDS, "w", force_zip64=True) as out:
-                    for record, seal_number in _sealed_records(session, seals, first, last):
-                        if continues_from is None:
-                            continues_from = {
-                                "number": record.number - 1,
-                                "hash": record.prev_hash,
-                            }
-                        line = _line(record_to_json(record, seal_number))
-                        records_hash.update(line)
-                        out.write(line)
-                        last_hash = record.hash
-                seal_lines = b"".join(_line(_seal_to_json(seal)) for seal in seals)
-                seals_hash.update(seal_lines)
-                archive.writestr(SEALS, seal_lines)
-                linking = {
-                    "format": FORMAT,
-                    "hash_algorithm": "SHA-256",
-                    "previous_archive": head.last_archive_name,
-                    "previous_archive_digest": head.last_archive_digest,
-                    "continues_from": continues_from,
-                    "first_number": first,
-                    "last_number": last,
-                    "last_hash": last_hash,
-                    "records_sha256": records_hash.hexdigest(),
-                    "seals_sha256": seals_hash.hexdigest(),
-                    "created_at": format_time(now),
-                }
-                linking_bytes = json.dumps(linking, indent=2, sort_keys=True).encode("utf-8")
-                archive.writestr(LINKING, linking_bytes)
-            digest = archive_digest(linking_bytes)
-            name = f"mlog-{first:010d}-{last:010d}-{digest[:16]}.zip"
-            path = folder / name
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        path, digest = _write_archive(
+            session, folder, seals, first, last, prev_name, prev_digest, now
+        )
+        session.rollback()  # end the read transaction before taking the head's lock
+    except BaseException:
+        session.rollback()
+        raise
+    try:
+        head = repository.lock_head(session)
+        if head.last_archived_number != first - 1:  # another exporter got there first
+            session.rollback()
+            path.unlink(missing_ok=True)
+            return None
         repository.add_archive(
             session,
             MessageLogArchive(
-                name=name,
+                name=path.name,
                 first_number=first,
                 last_number=last,
-                prev_digest=head.last_archive_digest,
+                prev_digest=prev_digest,
                 digest=digest,
                 created_at=now,
             ),
         )
-        prev_digest = head.last_archive_digest
         head.last_archived_number = last
-        head.last_archive_digest, head.last_archive_name = digest, name
+        head.last_archive_digest, head.last_archive_name = digest, path.name
         session.add(head)
         session.commit()
     except BaseException:
         session.rollback()
+        path.unlink(missing_ok=True)
         raise
     return ArchiveExport(path, first, last, digest, prev_digest)
+
+
+def _write_archive(
+    session: Session,
+    folder: Path,
+    seals: list[MessageLogSeal],
+    first: int,
+    last: int,
+    prev_name: str,
+    prev_digest: str,
+    now: datetime,
+) -> tuple[Path, str]:
+    """The ZIP of records ``first``…``last`` and their seals, named after its digest."""
+    records_hash, seals_hash = hashlib.sha256(), hashlib.sha256()
+    continues_from: dict[str, Any] | None = None
+    last_hash = ""
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".zip.part")
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with archive.open(RECORDS, "w", force_zip64=True) as out:
+                for record, seal_number in _sealed_records(session, seals, first, last):
+                    if continues_from is None:
+                        continues_from = {"number": record.number - 1, "hash": record.prev_hash}
+                    line = _line(record_to_json(record, seal_number))
+                    records_hash.update(line)
+                    out.write(line)
+                    last_hash = record.hash
+            seal_lines = b"".join(_line(_seal_to_json(seal)) for seal in seals)
+            seals_hash.update(seal_lines)
+            archive.writestr(SEALS, seal_lines)
+            linking = {
+                "format": FORMAT,
+                "hash_algorithm": "SHA-256",
+                "previous_archive": prev_name,
+                "previous_archive_digest": prev_digest,
+                "continues_from": continues_from,
+                "first_number": first,
+                "last_number": last,
+                "last_hash": last_hash,
+                "records_sha256": records_hash.hexdigest(),
+                "seals_sha256": seals_hash.hexdigest(),
+                "created_at": format_time(now),
+            }
+            linking_bytes = json.dumps(linking, indent=2, sort_keys=True).encode("utf-8")
+            archive.writestr(LINKING, linking_bytes)
+        digest = archive_digest(linking_bytes)
+        path = folder / f"mlog-{first:010d}-{last:010d}-{digest[:16]}.zip"
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path, digest
 
 
 # -- Verification (pure file checks) -----------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Executable, bindparam
+from sqlalchemy import Connection, Dialect, Executable, bindparam, delete, func
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select, update
 
@@ -310,3 +310,41 @@ def seal_failures(session: Session, after: int = 0) -> Sequence[MessageLogSealFa
 def add_archive(session: Session, archive: MessageLogArchive) -> None:
     session.add(archive)
     session.flush()
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+
+def last_number_logged_before(session: Session, before: datetime, up_to: int) -> int | None:
+    """The highest record number up to ``up_to`` logged before ``before`` (None: no such)."""
+    return session.exec(
+        select(func.max(MessageLogRecord.number)).where(
+            col(MessageLogRecord.number) <= up_to, col(MessageLogRecord.logged_at) < before
+        )
+    ).one()
+
+
+def logged_at(session: Session, number: int) -> datetime | None:
+    """When record ``number`` was logged (None: not in the database)."""
+    moment = session.exec(
+        select(MessageLogRecord.logged_at).where(MessageLogRecord.number == number)
+    ).first()
+    return None if moment is None else utc(moment)
+
+
+def first_number(session: Session) -> int | None:
+    """The lowest record number still in the database (None: the table is empty)."""
+    return session.exec(select(func.min(MessageLogRecord.number))).one()
+
+
+def delete_through(session: Session, last: int) -> int:
+    """Delete records up to number ``last``, and the seals and failed sealing attempts that
+    cover nothing else; how many records went."""
+    removed = session.execute(
+        delete(MessageLogRecord).where(col(MessageLogRecord.number) <= last)
+    ).rowcount
+    session.execute(delete(MessageLogSeal).where(col(MessageLogSeal.last_number) <= last))
+    session.execute(
+        delete(MessageLogSealFailure).where(col(MessageLogSealFailure.last_number) <= last)
+    )
+    return int(removed or 0)

@@ -5,7 +5,9 @@
 * :func:`seal_pending` periodically, outside message handling: it seals the records appended
   since the last seal with one RFC 3161 timestamp over their Merkle root. A failed attempt is
   recorded and the same records are tried again next time; no record is ever dropped.
-* :func:`sealing_failing_since` lets the proxy refuse traffic once sealing has failed too long.
+* :func:`sealing_failing_since` lets the proxy refuse traffic once sealing has failed too long;
+* :func:`remove_archived` takes archived records out of the database once they are older than
+  the retention period (the archives keep them).
 """
 
 from __future__ import annotations
@@ -24,7 +26,18 @@ from securityserver.messagelog.settings import MessageLogSettings
 from securityserver.messagelog.timestamps import Timestamper, TimestampError
 from securityserver.models import MessageLogSeal, MessageLogSealFailure
 
-__all__ = ["SealOutcome", "append", "append_entries", "seal_pending", "sealing_failing_since"]
+__all__ = [
+    "SealOutcome",
+    "append",
+    "append_entries",
+    "remove_archived",
+    "seal_pending",
+    "sealing_failing_since",
+]
+
+#: Records removed per transaction by :func:`remove_archived`: each batch holds the database's
+#: write lock (SQLite) only briefly, so messages go on being logged in between.
+REMOVE_BATCH = 500
 
 
 def append(
@@ -175,3 +188,37 @@ def sealing_failing_since(session: Session) -> datetime | None:
         return repository.utc(failures[0].attempted_at) if failures else None
     finally:
         session.rollback()
+
+
+def remove_archived(
+    session: Session,
+    now: datetime,
+    settings: MessageLogSettings | None = None,
+    *,
+    batch: int = REMOVE_BATCH,
+) -> int:
+    """Remove the archived records logged more than ``keep_records_for`` before ``now``,
+    oldest first, ``batch`` per transaction; how many were removed. A record that is not in an
+    archive yet is never removed, however old."""
+    settings = settings or MessageLogSettings()
+    removed = 0
+    try:
+        head = repository.read_head(session)
+        if head is None or head.last_archived_number == 0:
+            session.rollback()
+            return 0
+        through = repository.last_number_logged_before(
+            session, now - settings.keep_records_for, head.last_archived_number
+        )
+        session.rollback()
+        while through is not None:
+            lowest = repository.first_number(session)
+            if lowest is None or lowest > through:
+                session.rollback()
+                break
+            removed += repository.delete_through(session, min(through, lowest + batch - 1))
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return removed
