@@ -49,8 +49,6 @@ log = logging.getLogger("securityserver")
 SEAL_CHECK_SECONDS = 5.0
 #: How often records past their retention period are looked for (and once at start).
 REMOVAL_EVERY_SECONDS = 3600.0
-#: Monitoring records removed per transaction.
-REMOVAL_BATCH = 500
 #: Monitoring records are written in batches, at most this long after the message.
 MONITORING_FLUSH_SECONDS = 0.5
 MAX_OPENAPI_BYTES = 1024 * 1024
@@ -59,7 +57,7 @@ _OPMON_COLUMNS = tuple(c.name for c in _OPMON.columns if c.name != "id")
 
 
 def remove_monitoring_before(
-    database: Database, before: datetime, batch: int = REMOVAL_BATCH
+    database: Database, before: datetime, batch: int = messagelog.REMOVE_BATCH
 ) -> int:
     """Delete the monitoring records of requests that came in before ``before``, ``batch`` per
     transaction; how many went."""

@@ -35,8 +35,8 @@ __all__ = [
     "sealing_failing_since",
 ]
 
-#: Records removed per transaction by :func:`remove_archived`: each batch holds the database's
-#: write lock (SQLite) only briefly, so messages go on being logged in between.
+#: Rows removed per transaction by :func:`remove_archived` (and the monitoring records' removal):
+#: each batch holds the database's write lock only briefly, so messages go on being logged.
 REMOVE_BATCH = 500
 
 
