@@ -81,8 +81,15 @@ def up(services: tuple[str, ...], manifest: Path | None, var: str | None) -> Non
     _mark(var_dir)
     click.echo(f"• {'Creating' if first_run else 'Reusing'} runtime folder {var_dir}")
 
+    stopping: list[str] = []
+
     def shutdown(signum: int, _frame: FrameType | None) -> None:
-        raise _Shutdown(signal.Signals(signum).name)
+        # Only the first signal interrupts: `make up` stopped by a signal to its process group
+        # gets it twice (make passes its own on), and a second exception raised while the
+        # first is being handled would skip stopping the services.
+        if not stopping:
+            stopping.append(signal.Signals(signum).name)
+            raise _Shutdown(stopping[0])
 
     previous = {s: signal.signal(s, shutdown) for s in (signal.SIGINT, signal.SIGTERM)}
     stack = Stack(kit, var_dir, say=click.echo)
@@ -108,10 +115,10 @@ def up(services: tuple[str, ...], manifest: Path | None, var: str | None) -> Non
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
         stack.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if stack.ports:
             click.echo("• Every process stopped; ports are free")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     sys.exit(exit_code)
 
 
