@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-#: The agencies' information systems and their default ports (kit.toml).
-AGENCIES = {"portal": 8000, "residence": 8011, "childcare": 8012, "company": 8013, "pension": 8014}
+#: The agencies' information systems and their default ports: the kit.toml services that reach
+#: the exchange through a security server of their own (a service added there is checked too).
+_KIT = tomllib.loads((REPOSITORY / "kit.toml").read_text(encoding="utf-8"))["services"]
+AGENCIES = {name: int(spec["port"]) for name, spec in _KIT.items() if "security_server" in spec}
 SERVICES = sorted(p.name for p in (REPOSITORY / "services").iterdir() if (p / "src").is_dir())
 
 
@@ -39,6 +42,11 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
     return found
+
+
+def test_every_agency_of_kit_toml_is_checked() -> None:
+    assert {"portal", "residence", "childcare", "company", "pension"} <= set(AGENCIES)
+    assert set(AGENCIES) <= set(SERVICES)  # each one's source is under services/<name>/src
 
 
 @pytest.mark.parametrize("service", SERVICES)

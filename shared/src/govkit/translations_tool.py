@@ -52,7 +52,9 @@ def extract(root: Path) -> list[str]:
             if path.exists():
                 with path.open("rb") as handle:
                     catalog = read_po(handle, locale=locale)
-                catalog.update(template, update_header_comment=False)
+                # The creation date is left alone, so that a catalogue whose messages did not
+                # change is written back byte for byte (no diff in every package).
+                catalog.update(template, update_header_comment=False, update_creation_date=False)
             else:
                 catalog = Catalog(locale=locale, project=package.name, fuzzy=False)
                 catalog.update(template)
