@@ -11,6 +11,11 @@ Lookup order for a field ``database_url`` of a service with prefix ``RESIDENCE_`
    data directory and the secret key are never shared between services.
 3. the field's default.
 
+Services without a URL field of their own (one a forked kit adds, ``library``) are found by
+``service_url("library")`` from ``KIT_LIBRARY_URL``, which `kit up` sets for every instance of
+kit.toml: every ``KIT_<NAME>_URL`` that names no field and holds an http(s) URL lands in
+``service_urls``.
+
 Outside ``development`` a secret that is missing, short or a well-known placeholder stops
 start-up with a message that says which variable to set and how.
 """
@@ -18,6 +23,7 @@ start-up with a message that says which variable to set and how.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -55,6 +61,8 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+#: ``KIT_<NAME>_URL``: where the kit service ``<name>`` is (set by `kit up` for every instance).
+_KIT_SERVICE_URL = re.compile(r"KIT_([A-Z][A-Z0-9_]*)_URL")
 
 
 class SettingsError(RuntimeError):
@@ -150,6 +158,9 @@ class ServiceSettings(BaseModel):
     childcare_url: str = "http://localhost:8012"
     company_url: str = "http://localhost:8013"
     pension_url: str = "http://localhost:8014"
+    #: Browser-facing URLs of the kit's other services that have no field above, by name
+    #: (``{"library": "http://localhost:8016"}``), from ``KIT_<NAME>_URL``.
+    service_urls: dict[str, str] = Field(default_factory=dict)
 
     @field_validator(
         "public_url",
@@ -172,6 +183,15 @@ class ServiceSettings(BaseModel):
     @classmethod
     def _optional_http_url(cls, value: str) -> str:
         return cls._http_url(value) if value else value
+
+    @field_validator("service_urls")
+    @classmethod
+    def _service_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(f"KIT_{name.upper()}_URL" for name, url in value.items()
+                     if not url.startswith(("http://", "https://")))  # fmt: skip
+        if bad:
+            raise ValueError(f"{', '.join(bad)} must start with http:// or https://")
+        return {name: url.rstrip("/") for name, url in value.items()}
 
     @field_validator("exchange_client")
     @classmethod
@@ -239,10 +259,21 @@ class ServiceSettings(BaseModel):
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for name in cls.model_fields:
+            if name == "service_urls":
+                continue
             for var in cls.env_names(name):
                 if var in env and env[var] != "":
                     values[name] = env[var]
                     break
+        others = {
+            found.group(1).lower(): env[var]
+            for var in env
+            if (found := _KIT_SERVICE_URL.fullmatch(var))
+            and env[var].startswith(("http://", "https://"))  # not KIT_TEST_POSTGRES_URL
+            and f"{found.group(1).lower()}_url" not in cls.model_fields
+        }
+        if others:
+            values["service_urls"] = others
         values.update(overrides)
         try:
             return cls.model_validate(values)
@@ -279,7 +310,10 @@ class ServiceSettings(BaseModel):
 
     def service_url(self, name: str) -> str:
         """Browser-facing base URL of another kit service, e.g. ``service_url("idp")``."""
-        value = getattr(self, f"{name}_url", None)
+        key = name.lower().replace("-", "_")
+        value = getattr(self, f"{key}_url", None)
         if not isinstance(value, str):
-            raise KeyError(f"no URL setting for service {name!r}")
+            value = self.service_urls.get(key)
+        if value is None:
+            raise KeyError(f"no URL setting for service {name!r} (KIT_{key.upper()}_URL)")
         return value

@@ -100,3 +100,32 @@ def test_service_urls_lose_their_trailing_slash() -> None:
     assert settings.service_url("portal") == "https://portal.example"
     with pytest.raises(KeyError):
         settings.service_url("nowhere")
+
+
+def test_a_service_without_a_field_is_found_by_its_kit_variable() -> None:
+    settings = DemoSettings.from_env(
+        {
+            "DEMO_SECRET_KEY": GOOD_SECRET,
+            "KIT_LIBRARY_URL": "http://localhost:8016/",  # a service a forked kit added
+            "KIT_SS_DA_URL": "http://localhost:8100",  # instance names with a hyphen
+            "KIT_RESIDENCE_URL": "http://residence.example",  # has its own field
+            "KIT_TEST_POSTGRES_URL": "postgresql://127.0.0.1:5432/x",  # not a service
+            "KIT_DATABASE_URL": "sqlite:////tmp/x.sqlite3",  # a field, never a service
+        }
+    )
+    assert settings.service_url("library") == "http://localhost:8016"
+    assert settings.service_url("ss-da") == "http://localhost:8100"
+    assert settings.service_url("residence") == "http://residence.example"
+    assert settings.service_urls == {
+        "library": "http://localhost:8016",
+        "ss_da": "http://localhost:8100",
+    }
+    with pytest.raises(KeyError, match="KIT_NOWHERE_URL"):
+        settings.service_url("nowhere")
+
+
+def test_a_service_url_given_directly_must_be_http() -> None:
+    with pytest.raises(SettingsError, match="KIT_LIBRARY_URL"):
+        DemoSettings.from_env(
+            {"DEMO_SECRET_KEY": GOOD_SECRET}, service_urls={"library": "localhost:8016"}
+        )

@@ -94,12 +94,14 @@ def catalogue_path(settings: SecurityServerSettings) -> Path | None:
 def load_catalogue(settings: SecurityServerSettings) -> catalogues.Catalogue:
     member = ClientId(settings.exchange_instance, *settings.member.split("/"))
     path = catalogue_path(settings)
-    # Every URL setting ({residence_url}, {portal_url}, …) can be a placeholder.
-    urls = {
-        name: getattr(settings, name)
+    # Every URL setting ({residence_url}, {portal_url}, …) can be a placeholder, and so can
+    # every other kit service's URL ({library_url} from KIT_LIBRARY_URL).
+    urls = {f"{name}_url": url for name, url in settings.service_urls.items()}
+    urls.update(
+        (name, getattr(settings, name))
         for name in type(settings).model_fields
         if name.endswith("_url")
-    }
+    )
     text = path.read_text(encoding="utf-8") if path is not None else ""
     try:
         return catalogues.parse(text, member=member, urls=urls)

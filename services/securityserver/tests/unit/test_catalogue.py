@@ -142,3 +142,27 @@ def test_an_empty_catalogue_offers_nothing() -> None:
     catalogue = parse("", member=LG, urls=URLS)
     assert catalogue.services == {}
     assert catalogue.rights == ()
+
+
+def test_a_catalogue_reaches_a_service_the_kit_gained_later(tmp_path) -> None:
+    from securityserver.runtime import load_catalogue
+    from securityserver.settings import SecurityServerSettings
+
+    path = tmp_path / "catalogue.toml"
+    path.write_text(
+        '[[services]]\nsubsystem = "library"\ncode = "cards"\n'
+        'base_url = "{library_url}/exchange/cards"\n',
+        encoding="utf-8",
+    )
+    settings = SecurityServerSettings.from_env(
+        {
+            "SECURITYSERVER_SECRET_KEY": "x" * 48,
+            "SECURITYSERVER_MEMBER": "GOV/LG-139998",
+            "SECURITYSERVER_CATALOGUE": str(path),
+            "KIT_LIBRARY_URL": "http://localhost:8016",
+        }
+    )
+    library = ClientId("JP-KIT", "GOV", "LG-139998", "library")
+    cards = load_catalogue(settings).service(ServiceId(library, "cards"))
+    assert cards is not None
+    assert cards.base_url == "http://localhost:8016/exchange/cards"
