@@ -29,9 +29,10 @@ c=16, each beside the issue's target. Besides, the CPU time each process group s
 message (from /proc: gunicorn master and workers; wrk from its rusage), which says what the
 throughput would be on 2 idle cores even when other work shares the machine.
 
-After an idle spell: ``BENCH_IDLE_SAMPLES`` = 3 single messages on each path, each sent after
-gunicorn's keep-alive plus 1.5 s of quiet, so that every connection between the processes has
-closed and is opened again (the first message after a pause, as a citizen's request meets it).
+After a pause: ``BENCH_IDLE_SAMPLES`` = 3 single messages on each path, each sent after the
+kit's gunicorn keep-alive (5 s) plus 1.5 s of quiet, as a citizen's next request meets it: the
+connections to the provider have closed and are opened again; those between the security
+servers (keep-alive 75 s, securityserver/service.py) are still open.
 
 Memory: then ``BENCH_RSS_MESSAGES`` = 100,000 messages in all go through the exchange (wrk at
 c=16 in runs sized to land on the sample points); each security server's RSS (VmRSS of its
@@ -86,8 +87,8 @@ SS_WORKERS = tomllib.loads(
 CONCURRENCIES = (1, 16)
 BODY_BYTES = 2048
 RSS_CHUNK_SECONDS = 60  # longest single wrk run while counting messages
-#: Single messages each sent after an idle spell longer than gunicorn's keep-alive, so that the
-#: connections between the processes have closed (what a citizen's occasional request meets).
+#: Single messages each sent after a pause longer than the kit's gunicorn keep-alive (what a
+#: citizen's next request meets).
 IDLE_SAMPLES = int(os.environ.get("BENCH_IDLE_SAMPLES", "3"))
 IDLE_SECONDS = gunicorn_config.keepalive + 1.5
 
@@ -475,7 +476,7 @@ def after_idle(routes: list[Route], body: bytes, run: Run) -> None:
     """One message at a time, each after ``IDLE_SECONDS`` of quiet, on each route in turn."""
     say(
         f"• {IDLE_SAMPLES} single messages per route, each after {IDLE_SECONDS:g} s idle "
-        f"(gunicorn's keep-alive is {gunicorn_config.keepalive} s)"
+        f"(the kit's gunicorn keep-alive is {gunicorn_config.keepalive} s)"
     )
     headers = {"Content-Type": "application/json"}
     for _ in range(IDLE_SAMPLES):

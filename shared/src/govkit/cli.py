@@ -189,8 +189,7 @@ def serve(package: str, bind: str) -> None:
     tls_port = getattr(settings, "tls_port", None)
     if tls_port:  # a security server's SS-to-SS listener, on the same interface
         argv += ["--bind", f"{bind.rpartition(':')[0]}:{tls_port}"]
-    if definition.worker_class:
-        argv += ["--worker-class", definition.worker_class]
+    argv += definition.gunicorn_arguments()
     argv.append(definition.app)
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 

@@ -77,7 +77,14 @@ class ServiceDefinition:
     description: str = ""
     #: A gunicorn worker class to run the app with instead of the kit's default.
     worker_class: str | None = None
+    #: More gunicorn options for this service (``("--keep-alive", "75")``), after the kit's.
+    gunicorn_options: tuple[str, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def gunicorn_arguments(self) -> list[str]:
+        """What this service adds to the kit's gunicorn command line (before the app)."""
+        extra = ["--worker-class", self.worker_class] if self.worker_class else []
+        return [*extra, *self.gunicorn_options]
 
     def settings(self, environ: Any = None, **overrides: Any) -> ServiceSettings:
         return self.settings_class.from_env(environ, **overrides)

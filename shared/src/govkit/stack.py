@@ -474,8 +474,7 @@ class Stack:
         ]  # fmt: skip
         if spec.instance in self.tls_ports:
             argv += ["--bind", f"{self.bind_host}:{self.tls_ports[spec.instance]}"]
-        if definition.worker_class:
-            argv += ["--worker-class", definition.worker_class]
+        argv += definition.gunicorn_arguments()
         argv.append(definition.app)
         process = ServiceProcess.start(argv, self.environment_for(spec), log_path, self.var_dir)
         self.running[spec.instance] = RunningService(

@@ -5,6 +5,9 @@ from govkit.service import ServiceDefinition, migrations_dir
 from securityserver.models import SecurityServerModel
 from securityserver.settings import SecurityServerSettings
 
+#: How long an idle connection to this server stays open (gunicorn's ``--keep-alive``).
+KEEP_ALIVE_SECONDS = 75
+
 
 def seed(settings: SecurityServerSettings, database: Database) -> list[str]:
     """Obtain the server's TLS and message-signing certificates from the trust service (once;
@@ -28,4 +31,8 @@ definition = ServiceDefinition(
     seed=seed,  # type: ignore[arg-type]
     description="an exchange security server (one per agency member)",
     worker_class="securityserver.worker.MutualTlsWorker",
+    # Connections between security servers (and from the agency's systems) stay open through
+    # the pauses of a citizen's journey: the kit's 5 s would make most exchanges after a pause
+    # pay a new mutual-TLS handshake.
+    gunicorn_options=("--keep-alive", str(KEEP_ALIVE_SECONDS)),
 )

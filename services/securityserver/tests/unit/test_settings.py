@@ -49,3 +49,13 @@ def test_archiving_and_retention_default_to_x_roads_and_can_be_set() -> None:
 def test_a_retention_of_zero_days_is_refused(name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         SecurityServerSettings.from_env({**SECRET, "SECURITYSERVER_MEMBER": "GOV/DA", name: "0"})
+
+
+def test_connections_stay_open_through_a_citizens_pause() -> None:
+    from govkit import gunicorn_config
+    from securityserver.service import KEEP_ALIVE_SECONDS, definition
+
+    arguments = definition.gunicorn_arguments()
+    assert arguments[:2] == ["--worker-class", "securityserver.worker.MutualTlsWorker"]
+    assert arguments[arguments.index("--keep-alive") + 1] == str(KEEP_ALIVE_SECONDS)
+    assert KEEP_ALIVE_SECONDS > 60 > gunicorn_config.keepalive
