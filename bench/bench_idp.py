@@ -43,7 +43,6 @@ import os
 import secrets
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,7 +59,7 @@ from typing import Any, TextIO
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
-from govkit.stack import Manifest, Stack
+from govkit.stack import Manifest, Stack, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 HERE = REPOSITORY / "bench" / "idp"
@@ -392,9 +391,7 @@ class FloorProvider(Provider):
     name = "storage floor"
 
     def start(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self.secret = secrets.token_urlsafe(32)
         env = {
             **os.environ,

@@ -187,11 +187,13 @@ class ServiceSettings(BaseModel):
     @field_validator("service_urls")
     @classmethod
     def _service_urls(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = sorted(f"KIT_{name.upper()}_URL" for name, url in value.items()
-                     if not url.startswith(("http://", "https://")))  # fmt: skip
-        if bad:
-            raise ValueError(f"{', '.join(bad)} must start with http:// or https://")
-        return {name: url.rstrip("/") for name, url in value.items()}
+        urls = {}
+        for name, url in value.items():
+            try:
+                urls[name] = cls._http_url(url)
+            except ValueError as exc:
+                raise ValueError(f"KIT_{name.upper()}_URL {exc}") from None
+        return urls
 
     @field_validator("exchange_client")
     @classmethod

@@ -126,11 +126,11 @@ class _DriverStatement:
 
     def parameters(self, values: Mapping[str, Any] | None = None) -> Sequence[Any] | dict[str, Any]:
         merged = {**self.defaults, **values} if values else self.defaults
-        converted = {
-            name: (self.processors[name](merged[name]) if name in self.processors else merged[name])
+        converted = [
+            self.processors[name](merged[name]) if name in self.processors else merged[name]
             for name in self.names
-        }
-        return [converted[name] for name in self.names] if self.positional else converted
+        ]
+        return converted if self.positional else dict(zip(self.names, converted, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
