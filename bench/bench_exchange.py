@@ -277,7 +277,7 @@ def start_kit(folder: Path, provider_url: str) -> Stack:
         for spec in manifest.services
     )
     stack = Stack(
-        Manifest(manifest.path, specs),
+        dataclasses.replace(manifest, services=specs),
         folder / "var",
         free_ports=True,
         workers=WORKERS,

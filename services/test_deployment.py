@@ -51,6 +51,10 @@ def test_each_container_is_configured_like_make_up_configures_it(instance: str) 
             environment[f"{prefix}SECURITY_SERVER_URL"] == f"http://{spec['security_server']}:8000"
         )
         assert environment[f"{prefix}EXCHANGE_CLIENT"] == spec["exchange_client"]
+    behind = [other for other in MANIFEST.values() if other.get("security_server") == instance]
+    hosted = [other["exchange_client"] for other in behind]
+    if hosted:  # the subsystems it reports to central as its clients
+        assert environment[f"{prefix}HOSTED_CLIENTS"] == ",".join(hosted)
     assert "/data" in " ".join(service["volumes"])
 
 

@@ -72,6 +72,9 @@ class ServiceSpec:
 class Manifest:
     path: Path
     services: tuple[ServiceSpec, ...]
+    #: Security-server instance → the ``exchange_client`` of every service of the whole kit
+    #: behind it (kept by :meth:`select`: a server hosts them whether they run or not).
+    hosted_clients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -98,15 +101,19 @@ class Manifest:
                     exchange_client=raw.get("exchange_client"),
                 )
             )
-        manifest = cls(path=path, services=tuple(specs))
-        manifest.stages()  # validates the start order
         known = {s.instance for s in specs}
+        hosted: dict[str, tuple[str, ...]] = {}
         for spec in specs:
             if spec.security_server is not None and spec.security_server not in known:
                 raise StackError(
                     f"{path}: {spec.instance}'s security_server {spec.security_server!r} "
                     "is not a service of the kit"
                 )
+            if spec.security_server is not None and spec.exchange_client:
+                clients = hosted.get(spec.security_server, ())
+                hosted[spec.security_server] = (*clients, spec.exchange_client)
+        manifest = cls(path=path, services=tuple(specs), hosted_clients=hosted)
+        manifest.stages()  # validates the start order
         return manifest
 
     def select(self, names: Iterable[str]) -> Manifest:
@@ -116,7 +123,7 @@ class Manifest:
         if unknown:
             raise StackError(f"unknown service(s): {', '.join(unknown)} (known: {sorted(known)})")
         chosen = tuple(s for s in self.services if s.instance in wanted)
-        return Manifest(self.path, chosen)
+        return Manifest(self.path, chosen, self.hosted_clients)
 
     def stages(self) -> list[list[ServiceSpec]]:
         """Services grouped so that each group only comes after earlier groups."""
@@ -383,6 +390,8 @@ class Stack:
             env[f"{prefix}SECURITY_SERVER_URL"] = self.url(spec.security_server)
         if spec.exchange_client:
             env[f"{prefix}EXCHANGE_CLIENT"] = spec.exchange_client
+        if spec.instance in self.manifest.hosted_clients:
+            env[f"{prefix}HOSTED_CLIENTS"] = ",".join(self.manifest.hosted_clients[spec.instance])
         instance_db = self.base_environ.get(f"{spec.env_key}_DATABASE_URL")
         if instance_db:
             env[f"{prefix}DATABASE_URL"] = instance_db

@@ -103,3 +103,23 @@ def test_a_services_own_database_url_passes_through(tmp_path: Path) -> None:
     )
     residence = next(s for s in manifest.services if s.instance == "residence")
     assert stack.environment_for(residence)["RESIDENCE_DATABASE_URL"] == url
+
+
+def test_a_security_server_hosts_every_client_that_names_it_even_in_a_selection(
+    tmp_path: Path,
+) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    assert manifest.hosted_clients["ss-lg139998"] == (
+        "JP-KIT/GOV/LG-139998/residence",
+        "JP-KIT/GOV/LG-139998/childcare",
+    )
+    chosen = manifest.select(["ss-lg139998", "ss-da", "trust"])  # no residence, no childcare
+    stack = Stack(chosen, tmp_path / "var", free_ports=True, environ={})
+    specs = {s.instance: s for s in chosen.services}
+    assert stack.environment_for(specs["ss-lg139998"])["SECURITYSERVER_HOSTED_CLIENTS"] == (
+        "JP-KIT/GOV/LG-139998/residence,JP-KIT/GOV/LG-139998/childcare"
+    )
+    assert stack.environment_for(specs["ss-da"])["SECURITYSERVER_HOSTED_CLIENTS"] == (
+        "JP-KIT/GOV/DA/portal"
+    )
+    assert "TRUST_HOSTED_CLIENTS" not in stack.environment_for(specs["trust"])

@@ -7,7 +7,7 @@ once; on any error nothing is written (the caller's session is rolled back).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from central import repository
-from central.domain.errors import AlreadyRevoked, Duplicate
+from central.domain.errors import AlreadyRevoked, Duplicate, Unknown
 from central.domain.identifiers import (
     MemberId,
     ServerId,
@@ -113,20 +113,7 @@ def register_server(
         ensure_not_revoked("member", server.owner, owner.revoked_at is not None)
         if repository.find_server(server, session=session) is not None:
             raise Duplicate(f"security server {server} is registered already")
-        _check_tls_fingerprint(server, details, session=session)
-        assert owner.id is not None
-        row = repository.save(
-            SecurityServer(
-                owner_id=owner.id,
-                server_code=server.server_code,
-                address=details.address,
-                tls_fingerprint=details.tls_fingerprint,
-                signing_fingerprint=details.signing_fingerprint,
-                created_at=now,
-                updated_at=now,
-            ),
-            session=session,
-        )
+        row = _new_server(owner, server, details, session=session, now=now)
     return row
 
 
@@ -139,16 +126,146 @@ def update_server(
         owner, row = repository.get_server(server, session=session)
         ensure_not_revoked("member", server.owner, owner.revoked_at is not None)
         ensure_not_revoked("security server", server, row.revoked_at is not None)
-        _check_tls_fingerprint(server, details, session=session)
-        if details.address is not None:
-            row.address = details.address
-        if details.tls_fingerprint is not None:
-            row.tls_fingerprint = details.tls_fingerprint
-        if details.signing_fingerprint is not None:
-            row.signing_fingerprint = details.signing_fingerprint
-        row.updated_at = now
-        repository.save(row, session=session)
+        _change_server(row, server, details, session=session, now=now)
     return row
+
+
+@dataclass(frozen=True)
+class Report:
+    """What central made of a security server's report about itself."""
+
+    server: SecurityServer
+    #: The server was not registered before (approved automatically).
+    new_server: bool
+    #: The reported subsystems the server hosts now, and those it hosts since this report.
+    hosted: tuple[SubsystemId, ...]
+    added: tuple[SubsystemId, ...]
+    #: Reported subsystems it does not host, each with the reason.
+    refused: tuple[tuple[SubsystemId, str], ...]
+
+
+def accept_report(
+    server: ServerId,
+    details: ServerDetails,
+    clients: Sequence[str] = (),
+    *,
+    approve_servers: bool,
+    approve_clients: bool,
+    session: Session,
+    now: datetime,
+) -> Report:
+    """A security server reports its address, certificates and the subsystems of its owner it
+    hosts (its authentication-certificate and client registration requests, in X-Road's words).
+
+    With ``approve_servers`` an unknown server of a registered member is registered (X-Road's
+    ``auto-approve-auth-cert-reg-requests``); with ``approve_clients`` an unknown subsystem is
+    registered and hosted (``auto-approve-client-reg-requests``). Without them only what an
+    operator registered is accepted. Nothing revoked comes back: a revoked subsystem is refused
+    with the reason, a revoked member or server refuses the whole report.
+    """
+    wanted = [SubsystemId(server.owner, check_identifier(c, "subsystem code")) for c in clients]
+    with _transaction(session, lambda: f"security server {server} changed concurrently"):
+        owner = repository.get_member(server.owner, session=session)
+        ensure_not_revoked("member", server.owner, owner.revoked_at is not None)
+        found = repository.find_server(server, session=session)
+        if found is None and not approve_servers:
+            raise Unknown(f"security server {server} is not registered")
+        if found is None:
+            row = _new_server(owner, server, details, session=session, now=now)
+        else:
+            row = found[1]
+            ensure_not_revoked("security server", server, row.revoked_at is not None)
+            if (row.address, row.tls_fingerprint, row.signing_fingerprint) != (
+                details.address,
+                details.tls_fingerprint,
+                details.signing_fingerprint,
+            ):
+                _change_server(row, server, details, session=session, now=now)
+        hosted: list[SubsystemId] = []
+        added: list[SubsystemId] = []
+        refused: list[tuple[SubsystemId, str]] = []
+        for subsystem in dict.fromkeys(wanted):
+            new, refusal = _host(row, owner, subsystem, approve_clients, session=session, now=now)
+            if refusal is not None:
+                refused.append((subsystem, refusal))
+                continue
+            hosted.append(subsystem)
+            if new:
+                added.append(subsystem)
+    return Report(row, found is None, tuple(hosted), tuple(added), tuple(refused))
+
+
+def _host(
+    server: SecurityServer,
+    owner: Member,
+    subsystem: SubsystemId,
+    approve: bool,
+    *,
+    session: Session,
+    now: datetime,
+) -> tuple[bool, str | None]:
+    """Host ``subsystem`` on ``server`` if allowed: (whether that is new, why not or None)."""
+    found = repository.find_subsystem(subsystem, session=session)
+    if found is None and not approve:
+        return False, "not registered at central"
+    if found is None:
+        assert owner.id is not None
+        row = repository.save(
+            Subsystem(member_id=owner.id, code=subsystem.subsystem_code, created_at=now),
+            session=session,
+        )
+    else:
+        row = found[1]
+        if row.revoked_at is not None:
+            return False, f"revoked ({row.revoked_reason})"
+    assert server.id is not None
+    assert row.id is not None
+    if repository.find_hosted_client(server.id, row.id, session=session) is not None:
+        return False, None
+    if not approve:
+        return False, "not a client of this server at central"
+    repository.save(
+        HostedClient(server_id=server.id, subsystem_id=row.id, created_at=now), session=session
+    )
+    return True, None
+
+
+def _new_server(
+    owner: Member, server: ServerId, details: ServerDetails, *, session: Session, now: datetime
+) -> SecurityServer:
+    _check_tls_fingerprint(server, details, session=session)
+    assert owner.id is not None
+    return repository.save(
+        SecurityServer(
+            owner_id=owner.id,
+            server_code=server.server_code,
+            address=details.address,
+            tls_fingerprint=details.tls_fingerprint,
+            signing_fingerprint=details.signing_fingerprint,
+            created_at=now,
+            updated_at=now,
+        ),
+        session=session,
+    )
+
+
+def _change_server(
+    row: SecurityServer,
+    server: ServerId,
+    details: ServerDetails,
+    *,
+    session: Session,
+    now: datetime,
+) -> None:
+    _check_tls_fingerprint(server, details, session=session)
+    if details.address is not None:
+        row.address = details.address
+    if details.tls_fingerprint is not None:
+        row.tls_fingerprint = details.tls_fingerprint
+    if details.signing_fingerprint is not None:
+        row.signing_fingerprint = details.signing_fingerprint
+    row.updated_at = now
+    repository.save(row, session=session)
 
 
 def _check_tls_fingerprint(server: ServerId, details: ServerDetails, *, session: Session) -> None:

@@ -11,8 +11,8 @@ from govkit.service import ServiceDefinition, migrations_dir
 
 
 def seed(settings: CentralSettings, database: Database) -> list[str]:
-    """The signing key and admin token (data folder), the instance and the kit's agencies
-    with their subsystems and security servers (idempotent)."""
+    """The signing key and admin token (data folder), the instance and the kit's members
+    (idempotent); their security servers report themselves and their subsystems."""
     from central import seeding
 
     return seeding.seed(settings, database, datetime.now(UTC))

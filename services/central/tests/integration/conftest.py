@@ -1,9 +1,11 @@
 """central built by its factory on a fresh database (SQLite, then PostgreSQL), prepared and
-seeded as `make up` does: signing key and admin token in the data folder."""
+seeded as `make up` does (signing key and admin token in the data folder, the kit's members),
+with the kit's security servers and their clients registered as they report themselves."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,14 +13,47 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from central import keys
+from central import keys, registry
+from central.domain.identifiers import ServerId
+from central.domain.registration import ServerDetails
+from govkit.db import get_database
 from govkit.testing.plugin import ServiceAppFactory
 from govkit.web import get_settings
+
+#: What the kit's security servers report at `make up`: each server and the subsystems it hosts.
+KIT_SERVERS = {
+    "GOV/DA/ss-da": ("portal",),
+    "GOV/LG-139998/ss-lg139998": ("residence", "childcare"),
+    "GOV/MOJ/ss-moj": ("company",),
+    "GOV/JPS/ss-jps": ("pension",),
+}
+
+
+def report_kit_servers(app: Flask) -> None:
+    with get_database(app).session() as session:
+        for server, clients in KIT_SERVERS.items():
+            registry.accept_report(
+                ServerId.parse(server),
+                ServerDetails(),
+                clients,
+                approve_servers=True,
+                approve_clients=True,
+                session=session,
+                now=datetime.now(UTC),
+            )
 
 
 @pytest.fixture
 def app(service_app: ServiceAppFactory) -> Flask:
-    return service_app("central")
+    app = service_app("central")
+    report_kit_servers(app)
+    return app
+
+
+@pytest.fixture
+def report_again() -> Callable[[Flask], None]:
+    """The kit's security servers report again (as at the next `make up`)."""
+    return report_kit_servers
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
 
+from central import keys
 from govkit.certificates.keys import fingerprint
 from govkit.exchange import globalconf
 from govkit.testing.plugin import ServiceAppFactory
+from govkit.web import get_settings
 
 TOKEN = "registration-token-for-tests-0123456789"
 URL = "/api/v1/members/GOV/DA/servers/ss-da/registration"
@@ -101,17 +103,113 @@ def test_the_registration_token_is_required_and_is_not_the_admin_token(app: Flas
     assert admin.status_code == 401  # the registration token opens nothing else
 
 
-def test_an_unknown_server_or_bad_address_is_a_clear_problem(app: Flask) -> None:
-    body = {
-        "address": "no port",
-        "tls_certificate": _pem(_certificate("JP-KIT/GOV/DA security server")),
-        "signing_certificate": _pem(_certificate("JP-KIT/GOV/DA")),
+def _body(member: str = "GOV/DA", **fields: Any) -> dict[str, Any]:
+    return {
+        "address": "localhost:8200",
+        "tls_certificate": _pem(_certificate(f"JP-KIT/{member} security server")),
+        "signing_certificate": _pem(_certificate(f"JP-KIT/{member}")),
+        **fields,
     }
-    assert _report(app, body).status_code == 400
-    body["address"] = "localhost:8200"
-    unknown = app.test_client().put(
-        "/api/v1/members/GOV/DA/servers/ss-nowhere/registration",
-        json=body,
+
+
+def _conf(app: Flask) -> globalconf.GlobalConfiguration:
+    client = app.test_client()
+    anchor = client.get("/anchor").get_json()["jwk"]
+    return globalconf.verify(client.get("/globalconf").data, anchor, datetime.now(UTC))
+
+
+def test_a_new_server_and_its_clients_are_registered_and_hosted(app: Flask) -> None:
+    answer = _report(app, _body(clients=["portal", "forms", "portal"]))
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["registered"] is True
+    assert body["clients"] == body["clients_added"] == ["GOV/DA/portal", "GOV/DA/forms"]
+    assert body["clients_refused"] == []
+    conf = _conf(app)
+    [server] = conf.servers_hosting("GOV/DA/forms")
+    assert (server.id, server.clients) == ("GOV/DA/ss-da", ("GOV/DA/forms", "GOV/DA/portal"))
+
+    again = _report(app, _body(clients=["portal", "forms"])).get_json()
+    assert again["registered"] is False
+    assert again["clients"] == ["GOV/DA/portal", "GOV/DA/forms"]
+    assert again["clients_added"] == []
+
+
+def test_nothing_revoked_comes_back(app: Flask, admin: Any) -> None:
+    assert _report(app, _body(clients=["portal", "forms"])).status_code == 200
+    revoked = admin.post("/members/GOV/DA/subsystems/forms/revoke", {"reason": "closed"})
+    assert revoked.status_code == 200
+    body = _report(app, _body(clients=["portal", "forms"])).get_json()
+    assert body["clients"] == ["GOV/DA/portal"]
+    assert body["clients_refused"] == [{"client": "GOV/DA/forms", "reason": "revoked (closed)"}]
+    assert "GOV/DA/forms" not in _conf(app).subsystems
+
+    assert admin.post("/members/GOV/DA/servers/ss-da/revoke", {"reason": "key"}).status_code == 200
+    refused = _report(app, _body(clients=["portal"]))
+    assert refused.status_code == 409
+    assert "ss-da is revoked" in refused.get_json()["detail"]
+
+
+def test_a_server_of_an_unknown_member_is_refused(app: Flask) -> None:
+    answer = app.test_client().put(
+        "/api/v1/members/GOV/NTA/servers/ss-nta/registration",
+        json=_body("GOV/NTA"),
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
+    assert answer.status_code == 404
+    assert answer.get_json()["detail"] == "member GOV/NTA is not registered"
+
+
+def test_without_automatic_approval_only_what_an_operator_registered_is_accepted(
+    service_app: ServiceAppFactory,
+) -> None:
+    app = service_app(
+        "central",
+        exchange_registration_token=TOKEN,
+        auto_approve_servers=False,
+        auto_approve_clients=False,
+    )
+    unknown = _report(app, _body(clients=["portal"]))
     assert unknown.status_code == 404
+    assert unknown.get_json()["detail"] == "security server GOV/DA/ss-da is not registered"
+    assert "GOV/DA/ss-da" not in [s.id for s in _conf(app).security_servers]
+
+    with app.app_context():
+        token = keys.read_admin_token(get_settings().data_dir)
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    for path, body in [
+        ("/api/v1/members/GOV/DA/servers", {"code": "ss-da"}),
+        ("/api/v1/members/GOV/DA/subsystems", {"code": "portal"}),
+        ("/api/v1/members/GOV/DA/subsystems", {"code": "forms"}),
+        ("/api/v1/members/GOV/DA/servers/ss-da/clients", {"client": "GOV/DA/portal"}),
+    ]:
+        assert client.post(path, json=body, headers=headers).status_code == 201, path
+    answer = _report(app, _body(clients=["portal", "forms", "tax"])).get_json()
+    assert answer["registered"] is False
+    assert answer["clients"] == ["GOV/DA/portal"]
+    assert answer["clients_refused"] == [
+        {"client": "GOV/DA/forms", "reason": "not a client of this server at central"},
+        {"client": "GOV/DA/tax", "reason": "not registered at central"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "title"),
+    [
+        ({"address": "no port"}, "Invalid field"),
+        ({"clients": "portal"}, "Invalid field"),
+        ({"clients": [1]}, "Invalid field"),
+        ({"clients": ["bad/code"]}, "Invalid identifier"),
+        ({"clients": ["x"] * 101}, "Invalid field"),
+        ({"services": []}, "JSON object expected"),
+    ],
+)
+def test_bad_reports_are_clear_problems_and_change_nothing(
+    app: Flask, fields: dict[str, Any], title: str
+) -> None:
+    before = app.test_client().get("/globalconf").data
+    answer = _report(app, _body(**fields))
+    assert answer.status_code == 400
+    assert answer.get_json()["title"] == title
+    assert app.test_client().get("/globalconf").data == before

@@ -1,8 +1,9 @@
-"""`make up` registers the kit's agencies itself, once; keys and token stay in 0600 files."""
+"""`make up` registers the kit's members itself, once; keys and token stay in 0600 files."""
 
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -28,33 +29,23 @@ def test_the_first_prepare_registers_the_kit_and_says_so(database_url: str, tmp_
         secret_key="s" * 48,
         database_url=database_url,
         data_dir=tmp_path / "central",
-        security_server_addresses="GOV/DA/ss-da=localhost:8200, GOV/MOJ/ss-moj=127.0.0.1:8202",
     )
     definition = load_definition("central")
     seeded = prepare(definition, settings).seeded
     assert seeded[0] == "a new global configuration signing key"
     assert seeded[1].startswith("an admin token in ")
-    assert seeded[2:] == (
-        "instance JP-KIT",
-        "members GOV/DA, GOV/LG-139998, GOV/MOJ, GOV/JPS",
-        "subsystems GOV/DA/portal, GOV/LG-139998/residence, GOV/LG-139998/childcare, "
-        "GOV/MOJ/company, GOV/JPS/pension",
-        "security servers GOV/DA/ss-da, GOV/LG-139998/ss-lg139998, GOV/MOJ/ss-moj, GOV/JPS/ss-jps",
-        "hosted clients GOV/DA/portal on ss-da, GOV/LG-139998/residence on ss-lg139998, "
-        "GOV/LG-139998/childcare on ss-lg139998, GOV/MOJ/company on ss-moj, "
-        "GOV/JPS/pension on ss-jps",
-    )
+    assert seeded[2:] == ("instance JP-KIT", "members GOV/DA, GOV/LG-139998, GOV/MOJ, GOV/JPS")
     files = {p: p.read_bytes() for p in (tmp_path / "central").rglob("*") if p.is_file()}
     assert prepare(definition, settings).seeded == ()
     assert {p: p.read_bytes() for p in (tmp_path / "central").rglob("*") if p.is_file()} == files
 
-    moved = settings.model_copy(update={"security_server_addresses": "GOV/DA/ss-da=localhost:9200"})
-    assert prepare(definition, moved).seeded == ("addresses GOV/DA/ss-da at localhost:9200",)
 
-
-def test_preparing_again_adds_nothing_twice(app: Flask) -> None:
+def test_preparing_again_adds_nothing_twice(
+    app: Flask, report_again: Callable[[Flask], None]
+) -> None:
     settings = settings_of(app)
     assert prepare(load_definition("central"), settings).seeded == ()
+    report_again(app)
     engine = get_database(app).engine
     tables = MetaData()
     tables.reflect(engine)
@@ -72,15 +63,9 @@ def test_preparing_again_adds_nothing_twice(app: Flask) -> None:
     }
 
 
-def test_a_revoked_agency_is_not_brought_back(app: Flask, admin: object) -> None:
+def test_a_revoked_member_is_not_brought_back(app: Flask, admin: object) -> None:
     response = admin.post("/members/GOV/JPS/revoke", {"reason": "test"})  # type: ignore[attr-defined]
     assert response.status_code == 200
-    assert (
-        admin.post(  # type: ignore[attr-defined]
-            "/members/GOV/DA/servers/ss-da/revoke", {"reason": "test"}
-        ).status_code
-        == 200
-    )
     assert prepare(load_definition("central"), settings_of(app)).seeded == ()
     shown = admin.get("/members/GOV/JPS").get_json()  # type: ignore[attr-defined]
     assert shown["revoked_reason"] == "test"

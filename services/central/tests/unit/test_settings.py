@@ -1,10 +1,9 @@
-"""central's own settings: the instance and the seeded servers' addresses are validated."""
+"""central's own settings: the instance is validated; registrations are approved by default."""
 
 from __future__ import annotations
 
 import pytest
 
-from central.domain.identifiers import ServerId
 from central.settings import CentralSettings
 from govkit.config import SettingsError
 
@@ -17,27 +16,20 @@ def test_defaults() -> None:
     value = settings()
     assert value.exchange_instance == "JP-KIT"
     assert value.admin_token is None
-    assert value.server_addresses == {}
+    assert value.auto_approve_servers is True
+    assert value.auto_approve_clients is True
 
 
-def test_addresses_of_seeded_servers() -> None:
-    value = settings(
-        CENTRAL_SECURITY_SERVER_ADDRESSES="GOV/DA/ss-da=localhost:8200 , GOV/MOJ/ss-moj=[::1]:8202"
-    )
-    assert value.server_addresses == {
-        ServerId.parse("GOV/DA/ss-da"): "localhost:8200",
-        ServerId.parse("GOV/MOJ/ss-moj"): "[::1]:8202",
-    }
+def test_an_operator_can_require_approval() -> None:
+    value = settings(CENTRAL_AUTO_APPROVE_SERVERS="false", CENTRAL_AUTO_APPROVE_CLIENTS="0")
+    assert (value.auto_approve_servers, value.auto_approve_clients) == (False, False)
 
 
 @pytest.mark.parametrize(
     "environ",
     [
-        {"CENTRAL_SECURITY_SERVER_ADDRESSES": "GOV/DA/ss-da"},
-        {"CENTRAL_SECURITY_SERVER_ADDRESSES": "GOV/DA=localhost:8200"},
-        {"CENTRAL_SECURITY_SERVER_ADDRESSES": "GOV/DA/ss_da=localhost:8200"},
-        {"CENTRAL_SECURITY_SERVER_ADDRESSES": "GOV/DA/ss-da=localhost"},
         {"CENTRAL_EXCHANGE_INSTANCE": "JP KIT"},
+        {"CENTRAL_AUTO_APPROVE_SERVERS": "perhaps"},
     ],
 )
 def test_bad_values_stop_start_up_naming_the_variable(environ: dict[str, str]) -> None:

@@ -1,13 +1,17 @@
-"""Joining the exchange at `kit prepare`: pin central's anchor, report address and certificates.
+"""Joining the exchange at `kit prepare`: pin central's anchor, report address, certificates
+and clients.
 
 The server's SS-to-SS address is ``<host of public_url>:<tls_port>`` (or
-``SECURITYSERVER_ADVERTISED_ADDRESS``); central computes the
-fingerprints from the certificates (``PUT /api/v1/members/…/servers/…/registration`` with the
-kit's exchange registration token) and lists them in the next global configuration.
+``SECURITYSERVER_ADVERTISED_ADDRESS``); central computes the fingerprints from the certificates
+(``PUT /api/v1/members/…/servers/…/registration`` with the kit's exchange registration token),
+registers the server and its clients where they are new, and lists them in the next global
+configuration. The clients are the subsystems of ``SECURITYSERVER_HOSTED_CLIENTS`` (the
+services that call through this server) and those offering services in its catalogue.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -16,6 +20,7 @@ from govkit.certificates.keys import pem
 from govkit.http import kit_session
 from securityserver.configuration import AnchorError, pin_anchor
 from securityserver.keys import KeysMissing, load_signing_keys, load_tls_keys
+from securityserver.runtime import load_catalogue
 from securityserver.settings import SecurityServerSettings
 
 TIMEOUT = (3.0, 10.0)
@@ -64,6 +69,7 @@ def register(settings: SecurityServerSettings, http: requests.Session) -> str:
         "address": where,
         "tls_certificate": pem(tls.certificate),
         "signing_certificate": pem(signing.certificate),
+        "clients": clients(settings),
     }
     try:
         answer = http.put(
@@ -82,4 +88,21 @@ def register(settings: SecurityServerSettings, http: requests.Session) -> str:
             f"central refused the registration of {settings.member}/{settings.server_code}: "
             f"{answer.status_code} {answer.text[:300]}"
         )
-    return f"registered at central as {settings.member}/{settings.server_code} at {where}"
+    return _summary(settings, where, answer.json())
+
+
+def clients(settings: SecurityServerSettings) -> list[str]:
+    """The subsystem codes this server hosts: its information systems' and its providers'."""
+    offering = (s.subsystem_code or "" for s in load_catalogue(settings).subsystems)
+    return list(dict.fromkeys([*settings.client_codes, *offering]))
+
+
+def _summary(settings: SecurityServerSettings, where: str, answer: dict[str, Any]) -> str:
+    line = f"registered at central as {settings.member}/{settings.server_code} at {where}"
+    hosted = [client.rsplit("/", 1)[-1] for client in answer.get("clients", [])]
+    if hosted:
+        line += f", hosting {', '.join(hosted)}"
+    refused = [f"{r['client']} ({r['reason']})" for r in answer.get("clients_refused", [])]
+    if refused:
+        line += f"; central does not let it host {', '.join(refused)}"
+    return line

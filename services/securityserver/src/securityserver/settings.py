@@ -6,7 +6,7 @@ One process runs per exchange member; ``kit.toml`` gives each its ``SECURITYSERV
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from govkit.config import ServiceSettings
 from securityserver.messagelog.chain import DEFAULT_MAX_BODY_BYTES
@@ -32,6 +32,10 @@ class SecurityServerSettings(ServiceSettings):
     #: The services this server offers and their access rights (TOML, see
     #: securityserver.catalogue); default the packaged ``catalogues/<CLASS>-<CODE>.toml``.
     catalogue: Path | None = None
+    #: The subsystems of this server's member whose information systems use it, comma-separated
+    #: ``INSTANCE/CLASS/CODE/SUBSYSTEM`` (`make up` lists every kit.toml service naming this
+    #: instance as its ``security_server``). The server reports them to central as its clients.
+    hosted_clients: str = ""
     #: Maintenance mode: the health endpoint answers 503 (load balancers stop sending).
     maintenance: bool = False
     #: The most a provider's information system may keep a call waiting when its catalogue
@@ -63,6 +67,18 @@ class SecurityServerSettings(ServiceSettings):
             raise ValueError(f"the identifier {problem}")
         return value
 
+    @field_validator("hosted_clients")
+    @classmethod
+    def _hosted_clients(cls, value: str, info: ValidationInfo) -> str:
+        if {"exchange_instance", "member"} <= info.data.keys():  # else their own errors show
+            client_codes(value, f"{info.data['exchange_instance']}/{info.data['member']}")
+        return value
+
+    @property
+    def client_codes(self) -> tuple[str, ...]:
+        """The subsystem codes of ``hosted_clients``, in order, each once."""
+        return client_codes(self.hosted_clients, f"{self.exchange_instance}/{self.member}")
+
     @field_validator("member")
     @classmethod
     def _member(cls, value: str) -> str:
@@ -74,3 +90,17 @@ class SecurityServerSettings(ServiceSettings):
             if problem is not None:
                 raise ValueError(f"the {field} {problem}")
         return value
+
+
+def client_codes(text: str, member: str) -> tuple[str, ...]:
+    """``"JP-KIT/GOV/DA/portal, …"`` of ``member`` ``"JP-KIT/GOV/DA"`` → ``("portal", …)``."""
+    codes: dict[str, None] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        code = item.removeprefix(f"{member}/")
+        if code == item or "/" in code:
+            raise ValueError(f"{item!r} is not a subsystem of {member}")
+        problem = identifier_problem(code)
+        if problem is not None:
+            raise ValueError(f"in {item!r} the subsystem code {problem}")
+        codes[code] = None
+    return tuple(codes)

@@ -131,6 +131,11 @@ code = "private"
 base_url = "{provider.url}"
 
 [[services]]
+subsystem = "archive"
+code = "records"
+base_url = "{provider.url}"
+
+[[services]]
 subsystem = "residence"
 code = "closed"
 base_url = "{provider.url}"
@@ -616,9 +621,20 @@ def test_a_government_verifiers_check_reaches_the_register_through_both_servers(
 def test_list_clients_comes_from_global_configuration(exchange: Exchange) -> None:
     response = requests.get(exchange.consumer + "/listClients", timeout=10)
     ids = {json.dumps(m["id"], sort_keys=True) for m in response.json()["member"]}
-    portal = {"object_type": "SUBSYSTEM", "xroad_instance": "JP-KIT", "member_class": "GOV",
-              "member_code": "DA", "subsystem_code": "portal"}  # fmt: skip
-    assert json.dumps(portal, sort_keys=True) in ids
+    expected = [("DA", "portal"), ("LG-139998", "childcare"), ("LG-139998", "archive")]
+    for member, subsystem in expected:
+        client = {"object_type": "SUBSYSTEM", "xroad_instance": "JP-KIT", "member_class": "GOV",
+                  "member_code": member, "subsystem_code": subsystem}  # fmt: skip
+        assert json.dumps(client, sort_keys=True) in ids
+
+
+def test_each_server_registered_itself_with_its_clients_at_central(exchange: Exchange) -> None:
+    """kit.toml's exchange clients behind a server (running or not: childcare is not) and the
+    subsystems of its catalogue, reported when the server was prepared."""
+    [line] = [s for s in exchange.stack.reports["ss-lg139998"].seeded if "at central" in s]
+    assert line.endswith(", hosting residence, childcare, archive")
+    [line] = [s for s in exchange.stack.reports["ss-da"].seeded if "at central" in s]
+    assert line.endswith(", hosting portal")
 
 
 def test_list_and_allowed_methods(exchange: Exchange) -> None:

@@ -23,6 +23,36 @@ def test_a_missing_or_malformed_member_is_a_clear_error(member: str) -> None:
         SecurityServerSettings.from_env({**SECRET, "SECURITYSERVER_MEMBER": member})
 
 
+def test_hosted_clients_are_the_members_own_subsystems() -> None:
+    member = {**SECRET, "SECURITYSERVER_MEMBER": "GOV/LG-139998"}
+    settings = SecurityServerSettings.from_env(
+        {
+            **member,
+            "SECURITYSERVER_HOSTED_CLIENTS": "JP-KIT/GOV/LG-139998/residence, "
+            "JP-KIT/GOV/LG-139998/childcare,JP-KIT/GOV/LG-139998/residence,",
+        }
+    )
+    assert settings.client_codes == ("residence", "childcare")
+    assert SecurityServerSettings.from_env(member).client_codes == ()
+
+
+@pytest.mark.parametrize(
+    ("clients", "says"),
+    [
+        ("JP-KIT/GOV/DA/portal", "not a subsystem of JP-KIT/GOV/LG-139998"),
+        ("OTHER/GOV/LG-139998/residence", "not a subsystem of JP-KIT/GOV/LG-139998"),
+        ("JP-KIT/GOV/LG-139998", "not a subsystem"),
+        ("JP-KIT/GOV/LG-139998/a/b", "not a subsystem"),
+        ("JP-KIT/GOV/LG-139998/res idence", "subsystem code"),
+    ],
+)
+def test_a_client_of_another_member_is_a_clear_error(clients: str, says: str) -> None:
+    environ = {**SECRET, "SECURITYSERVER_MEMBER": "GOV/LG-139998"}
+    with pytest.raises(SettingsError, match="SECURITYSERVER_HOSTED_CLIENTS") as raised:
+        SecurityServerSettings.from_env({**environ, "SECURITYSERVER_HOSTED_CLIENTS": clients})
+    assert says in str(raised.value)
+
+
 def test_archiving_and_retention_default_to_x_roads_and_can_be_set() -> None:
     member = {**SECRET, "SECURITYSERVER_MEMBER": "GOV/DA"}
     defaults = MessageLogSettings.from_settings(SecurityServerSettings.from_env(member))
