@@ -93,7 +93,7 @@ def register(settings: SecurityServerSettings, http: requests.Session) -> str:
 
 def clients(settings: SecurityServerSettings) -> list[str]:
     """The subsystem codes this server hosts: its information systems' and its providers'."""
-    offering = (s.subsystem_code or "" for s in load_catalogue(settings).subsystems)
+    offering = [s.subsystem_code for s in load_catalogue(settings).subsystems if s.subsystem_code]
     return list(dict.fromkeys([*settings.client_codes, *offering]))
 
 
