@@ -4,7 +4,7 @@
   apply to an empty database, go down to nothing and up again (SQLite and PostgreSQL);
 * the app builds from its definition, answers ``/healthz`` with its dialect and revision, and
   every blueprint declares an access rule;
-* settings use the service's own prefix;
+* settings use the service's own prefix and name only kit secrets that exist;
 * services never import each other, and ``domain/`` modules stay pure.
 """
 
@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import inspect
 
 from govkit import db
+from govkit.config import KIT_SECRETS
 from govkit.db import get_database
 from govkit.service import HEAD_FILE, ServiceDefinition, load_definition
 from govkit.testing import assert_access_declared
@@ -49,6 +50,12 @@ def test_settings_use_the_services_own_prefix(definition: ServiceDefinition) -> 
     settings_class = definition.settings_class
     assert settings_class.service_name == definition.name
     assert settings_class.env_prefix == definition.name.upper() + "_"
+
+
+def test_the_kit_secrets_a_service_uses_are_kit_secrets(definition: ServiceDefinition) -> None:
+    uses = definition.settings_class.USES_KIT_SECRETS
+    assert uses <= set(KIT_SECRETS), sorted(uses - set(KIT_SECRETS))
+    assert set(definition.settings_class.REQUIRED_SECRETS) - {"secret_key"} <= uses
 
 
 def test_migrations_are_numbered_with_one_head_named_in_the_head_file(

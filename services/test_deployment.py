@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govkit.config import parse_routes
+from govkit.config import KIT_SECRETS, parse_routes
 from govkit.service import load_definition
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -56,6 +56,8 @@ def test_each_container_is_configured_like_make_up_configures_it(instance: str) 
     if hosted:  # the subsystems it reports to central as its clients
         assert environment[f"{prefix}HOSTED_CLIENTS"] == ",".join(hosted)
     assert "/data" in " ".join(service["volumes"])
+    secrets = {name for name in KIT_SECRETS if f"KIT_{name.upper()}" in environment}
+    assert secrets == settings_class.USES_KIT_SECRETS, "the kit secrets its settings use, only"
 
 
 def test_no_two_containers_share_a_database_or_a_port() -> None:

@@ -90,6 +90,16 @@ def parse_routes(text: str) -> dict[str, str]:
     return routes
 
 
+#: The secrets `make up` generates once for the whole kit (``var/kit/<name>``) and gives, as
+#: ``KIT_<NAME>``, to the services whose settings list them in ``USES_KIT_SECRETS``.
+KIT_SECRETS = (
+    "trust_ra_token",
+    "idp_registration_token",
+    "exchange_registration_token",
+    "exchange_pseudonym_key",
+)
+
+
 class ServiceSettings(BaseModel):
     """Settings shared by every Madoguchi service."""
 
@@ -112,6 +122,9 @@ class ServiceSettings(BaseModel):
     )
     #: Secrets that must be set (and not to a placeholder) outside development.
     REQUIRED_SECRETS: ClassVar[tuple[str, ...]] = ("secret_key",)
+    #: The kit-wide secrets (of :data:`KIT_SECRETS`) this service uses: `make up` gives a
+    #: process only these, so a service that is broken into holds no token it does not need.
+    USES_KIT_SECRETS: ClassVar[frozenset[str]] = frozenset()
 
     environment: Environment = "production"
     secret_key: SecretStr = Field(default=SecretStr("changeme"), repr=False)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govkit.config import KIT_SECRETS
 from govkit.service import PrepareReport, load_definition, prepare
 
 _PR_SET_PDEATHSIG = 1
@@ -364,26 +365,15 @@ class Stack:
         env[f"{prefix}DATA_DIR"] = str(data_dir)
         env[f"{prefix}PUBLIC_URL"] = self.url(spec.instance)
         env[f"{prefix}SECRET_KEY"] = _read_or_create_secret(data_dir / "secret_key")
-        # Kit-wide: lets services obtain certificates from the trust service's RA.
-        env.setdefault(
-            "KIT_TRUST_RA_TOKEN", _read_or_create_secret(self.var_dir / "kit" / "trust_ra_token")
-        )
-        # Kit-wide: lets services register their OpenID Connect clients with the IdP.
-        env.setdefault(
-            "KIT_IDP_REGISTRATION_TOKEN",
-            _read_or_create_secret(self.var_dir / "kit" / "idp_registration_token"),
-        )
-        # Kit-wide: lets security servers report their address and certificates to central.
-        env.setdefault(
-            "KIT_EXCHANGE_REGISTRATION_TOKEN",
-            _read_or_create_secret(self.var_dir / "kit" / "exchange_registration_token"),
-        )
-        # Kit-wide, but only the identity provider and the resident register use it: derives
-        # each citizen's exchange pseudonym (govkit.exchange.pseudonym).
-        env.setdefault(
-            "KIT_EXCHANGE_PSEUDONYM_KEY",
-            _read_or_create_secret(self.var_dir / "kit" / "exchange_pseudonym_key"),
-        )
+        # Kit-wide secrets (trust's RA token, the IdP's and central's registration tokens, the
+        # exchange pseudonym key): each process gets only those its settings say it uses, even
+        # when the caller's environment holds others.
+        for name in KIT_SECRETS:
+            variable = f"KIT_{name.upper()}"
+            if name in settings_class.USES_KIT_SECRETS:
+                env.setdefault(variable, _read_or_create_secret(self.var_dir / "kit" / name))
+            else:
+                env.pop(variable, None)
         if spec.instance in self.tls_ports:
             env[f"{prefix}TLS_PORT"] = str(self.tls_ports[spec.instance])
         if spec.security_server in self.ports:

@@ -123,3 +123,36 @@ def test_a_security_server_hosts_every_client_that_names_it_even_in_a_selection(
         "JP-KIT/GOV/DA/portal"
     )
     assert "TRUST_HOSTED_CLIENTS" not in stack.environment_for(specs["trust"])
+
+
+def test_each_process_gets_only_the_kit_secrets_it_uses(tmp_path: Path) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    leaked = {"KIT_EXCHANGE_PSEUDONYM_KEY": "exported-in-the-shell-" + "x" * 30}
+    stack = Stack(manifest, tmp_path / "var", free_ports=True, environ=leaked)
+    specs = {s.instance: s for s in manifest.services}
+
+    def secrets(instance: str) -> set[str]:
+        return {
+            name
+            for name in stack.environment_for(specs[instance])
+            if name in {"KIT_TRUST_RA_TOKEN", "KIT_IDP_REGISTRATION_TOKEN",
+                        "KIT_EXCHANGE_REGISTRATION_TOKEN", "KIT_EXCHANGE_PSEUDONYM_KEY"}
+        }  # fmt: skip
+
+    assert secrets("trust") == {"KIT_TRUST_RA_TOKEN"}
+    assert secrets("central") == {"KIT_EXCHANGE_REGISTRATION_TOKEN"}
+    assert secrets("ss-da") == {"KIT_TRUST_RA_TOKEN", "KIT_EXCHANGE_REGISTRATION_TOKEN"}
+    assert secrets("portal") == {"KIT_TRUST_RA_TOKEN", "KIT_IDP_REGISTRATION_TOKEN"}
+    assert secrets("pension") == {"KIT_IDP_REGISTRATION_TOKEN"}
+    assert secrets("residence") == {
+        "KIT_TRUST_RA_TOKEN",
+        "KIT_IDP_REGISTRATION_TOKEN",
+        "KIT_EXCHANGE_PSEUDONYM_KEY",
+    }
+    # the same secret for every process that uses it, and the caller's own value kept
+    residence = stack.environment_for(specs["residence"])
+    assert residence["KIT_EXCHANGE_PSEUDONYM_KEY"] == leaked["KIT_EXCHANGE_PSEUDONYM_KEY"]
+    idp = stack.environment_for(specs["idp"])
+    assert idp["KIT_TRUST_RA_TOKEN"] == residence["KIT_TRUST_RA_TOKEN"]
+    token_file = tmp_path / "var" / "kit" / "trust_ra_token"
+    assert idp["KIT_TRUST_RA_TOKEN"] == token_file.read_text(encoding="utf-8").strip()

@@ -12,6 +12,8 @@ from govkit.config import ServiceSettings
 class CentralSettings(ServiceSettings):
     service_name: ClassVar[str] = "central"
     env_prefix: ClassVar[str] = "CENTRAL_"
+    #: Checks security servers' reports about themselves.
+    USES_KIT_SECRETS: ClassVar[frozenset[str]] = frozenset({"exchange_registration_token"})
 
     #: The exchange instance this registry serves (X-Road's ``xRoadInstance``).
     exchange_instance: str = "JP-KIT"

@@ -10,6 +10,13 @@ from govkit.config import ServiceSettings
 class PortalSettings(ServiceSettings):
     service_name: ClassVar[str] = "portal"
     env_prefix: ClassVar[str] = "PORTAL_"
+    #: The specimen seal from trust's RA; its sign-in client.
+    USES_KIT_SECRETS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "trust_ra_token",
+            "idp_registration_token",
+        }
+    )
 
     #: The exchange member the portal's specimen seal belongs to (the Digital Agency).
     seal_holder: str = "GOV/DA"

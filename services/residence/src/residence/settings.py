@@ -10,6 +10,14 @@ from govkit.config import ServiceSettings
 class ResidenceSettings(ServiceSettings):
     service_name: ClassVar[str] = "residence"
     env_prefix: ClassVar[str] = "RESIDENCE_"
+    #: The seal from trust's RA; its sign-in client; residents' exchange pseudonyms.
+    USES_KIT_SECRETS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "trust_ra_token",
+            "idp_registration_token",
+            "exchange_pseudonym_key",
+        }
+    )
 
     #: The exchange member whose seal signs the city's certificates (Sakuragi City).
     seal_holder: str = "GOV/LG-139998"

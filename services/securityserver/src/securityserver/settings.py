@@ -16,6 +16,13 @@ from securityserver.protocol.identifiers import identifier_problem
 class SecurityServerSettings(ServiceSettings):
     service_name: ClassVar[str] = "securityserver"
     env_prefix: ClassVar[str] = "SECURITYSERVER_"
+    #: TLS and signing certificates from trust's RA; its report to central.
+    USES_KIT_SECRETS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "trust_ra_token",
+            "exchange_registration_token",
+        }
+    )
 
     #: The exchange instance (X-Road's ``xRoadInstance``).
     exchange_instance: str = "JP-KIT"

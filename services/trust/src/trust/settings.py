@@ -10,6 +10,8 @@ from govkit.config import ServiceSettings
 class TrustSettings(ServiceSettings):
     service_name: ClassVar[str] = "trust"
     env_prefix: ClassVar[str] = "TRUST_"
+    #: Checks the requests of its registration authority.
+    USES_KIT_SECRETS: ClassVar[frozenset[str]] = frozenset({"trust_ra_token"})
     REQUIRED_SECRETS: ClassVar[tuple[str, ...]] = ("secret_key", "trust_ra_token")
 
     #: How long an OCSP response may be relied on.
