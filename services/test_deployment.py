@@ -18,6 +18,14 @@ MANIFEST = tomllib.loads((REPOSITORY / "kit.toml").read_text(encoding="utf-8"))[
 COMPOSE = yaml.safe_load((REPOSITORY / "docker" / "compose.yaml").read_text(encoding="utf-8"))
 DOCKERFILE = (REPOSITORY / "docker" / "Dockerfile").read_text(encoding="utf-8")
 INIT_SQL = (REPOSITORY / "docker" / "postgres-init.sql").read_text(encoding="utf-8")
+DOCKER_ENV = (REPOSITORY / "scripts" / "docker-env").read_text(encoding="utf-8")
+
+
+def _names_made_by_docker_env(suffix: str) -> list[str]:
+    """The names of the ``for name in …; do echo "${name}_<suffix>=…"`` loop."""
+    loop = re.search(rf'for name in ([A-Z0-9_ ]+); do\n\s+echo "\$\{{name\}}_{suffix}=', DOCKER_ENV)
+    assert loop, f"scripts/docker-env makes no *_{suffix}"
+    return loop.group(1).split()
 
 
 def test_compose_runs_every_instance_of_the_kit() -> None:
@@ -51,6 +59,17 @@ def test_each_container_is_configured_like_make_up_configures_it(instance: str) 
             environment[f"{prefix}SECURITY_SERVER_URL"] == f"http://{spec['security_server']}:8000"
         )
         assert environment[f"{prefix}EXCHANGE_CLIENT"] == spec["exchange_client"]
+    if "security_server" in spec:  # the token its security server shows it, the same value
+        gateway = COMPOSE["services"][spec["security_server"]]["environment"]
+        assert (
+            environment[f"{prefix}SECURITY_SERVER_TOKEN"]
+            == gateway["SECURITYSERVER_INFORMATION_SYSTEM_TOKEN"]
+        )
+    if package == "securityserver":  # its own token, which scripts/docker-env makes
+        key = instance.upper().replace("-", "_")
+        token = environment[f"{prefix}INFORMATION_SYSTEM_TOKEN"]
+        assert token.startswith(f"${{{key}_INFORMATION_SYSTEM_TOKEN:?")
+        assert key in _names_made_by_docker_env("INFORMATION_SYSTEM_TOKEN")
     behind = [other for other in MANIFEST.values() if other.get("security_server") == instance]
     hosted = [other["exchange_client"] for other in behind]
     if hosted:  # the subsystems it reports to central as its clients

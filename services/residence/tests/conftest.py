@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from govkit.exchange import encode_legal_basis, exchange_pseudonym
+from govkit.testing import from_security_server
 from govkit.testing.plugin import ServiceAppFactory
 from residence.api.views import CONSENTS_EXTENSION
 from residence.domain.basic_four import ITEMS, SERVICE
@@ -96,7 +97,7 @@ class Exchange:
         issue: str | None = None,
         **extra: str,
     ) -> dict[str, str]:
-        headers = {"X-Road-Id": str(uuid.uuid4())}
+        headers = from_security_server(**{"X-Road-Id": str(uuid.uuid4())})
         if client is not None:
             headers["X-Road-Client"] = client
         if basis is not None:

@@ -353,6 +353,9 @@ class Stack:
     def url(self, instance: str) -> str:
         return f"http://localhost:{self.ports[instance]}"
 
+    def _gateway_token(self, security_server: str) -> str:
+        return _read_or_create_secret(self.var_dir / security_server / "information_system_token")
+
     def environment_for(self, spec: ServiceSpec) -> dict[str, str]:
         """The environment a service process runs with."""
         settings_class = load_definition(spec.package).settings_class
@@ -378,6 +381,12 @@ class Stack:
             env[f"{prefix}TLS_PORT"] = str(self.tls_ports[spec.instance])
         if spec.security_server in self.ports:
             env[f"{prefix}SECURITY_SERVER_URL"] = self.url(spec.security_server)
+        # One token per security server, shared with the services behind it: their exchange
+        # endpoints answer only requests that carry it (govkit.exchange.provider).
+        if spec.security_server is not None:
+            env[f"{prefix}SECURITY_SERVER_TOKEN"] = self._gateway_token(spec.security_server)
+        if "information_system_token" in settings_class.model_fields:  # a security server
+            env[f"{prefix}INFORMATION_SYSTEM_TOKEN"] = self._gateway_token(spec.instance)
         if spec.exchange_client:
             env[f"{prefix}EXCHANGE_CLIENT"] = spec.exchange_client
         if spec.instance in self.manifest.hosted_clients:

@@ -156,3 +156,18 @@ def test_each_process_gets_only_the_kit_secrets_it_uses(tmp_path: Path) -> None:
     assert idp["KIT_TRUST_RA_TOKEN"] == residence["KIT_TRUST_RA_TOKEN"]
     token_file = tmp_path / "var" / "kit" / "trust_ra_token"
     assert idp["KIT_TRUST_RA_TOKEN"] == token_file.read_text(encoding="utf-8").strip()
+
+
+def test_a_security_server_and_the_services_behind_it_share_one_token(tmp_path: Path) -> None:
+    manifest = Manifest.load(REPOSITORY / "kit.toml")
+    stack = Stack(manifest, tmp_path / "var", free_ports=True, environ={})
+    specs = {s.instance: s for s in manifest.services}
+    lg = stack.environment_for(specs["ss-lg139998"])["SECURITYSERVER_INFORMATION_SYSTEM_TOKEN"]
+    assert stack.environment_for(specs["residence"])["RESIDENCE_SECURITY_SERVER_TOKEN"] == lg
+    assert stack.environment_for(specs["childcare"])["CHILDCARE_SECURITY_SERVER_TOKEN"] == lg
+    da = stack.environment_for(specs["ss-da"])["SECURITYSERVER_INFORMATION_SYSTEM_TOKEN"]
+    assert stack.environment_for(specs["portal"])["PORTAL_SECURITY_SERVER_TOKEN"] == da != lg
+    assert len(lg) >= 32
+    token_file = tmp_path / "var" / "ss-lg139998" / "information_system_token"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert "IDP_SECURITY_SERVER_TOKEN" not in stack.environment_for(specs["idp"])

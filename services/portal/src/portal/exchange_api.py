@@ -27,11 +27,11 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from govkit.access import AccessRule
 from govkit.clock import today
 from govkit.db import get_session
 from govkit.errors import Problem
 from govkit.exchange import IncomingCall, InvalidCall
+from govkit.exchange.provider import exchange_provider_rule
 from govkit.web import get_settings
 from portal import repository, services
 from portal.api import read_verification_request, verification_answer, verify_sent
@@ -55,8 +55,9 @@ def _exchange_call() -> None:
         ) from None
 
 
-#: Exchange requests (headers checked by IncomingCall; the security server checked the rest).
-EXCHANGE = AccessRule("exchange", _exchange_call, api=True)
+#: Exchange requests: from the own security server (which checked the caller's rights), with
+#: headers IncomingCall can read.
+EXCHANGE = exchange_provider_rule(_exchange_call, name="exchange")
 
 bp = Blueprint("portal_exchange", __name__, url_prefix="/exchange")
 docs = Blueprint("portal_exchange_docs", __name__, url_prefix="/exchange")

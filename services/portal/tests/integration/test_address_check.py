@@ -23,7 +23,7 @@ from flask import Flask
 
 from govkit.certificates.verify import Result, Verdict
 from govkit.exchange import ExchangeUnavailable, encode_legal_basis
-from govkit.testing import Page, check_page
+from govkit.testing import Page, check_page, from_security_server
 from portal import services
 from portal.documents import documents
 from portal.domain import freshness
@@ -269,7 +269,9 @@ def test_the_api_refuses_a_malformed_check_code(citizen_app: Flask, code: Any) -
 
 
 def _exchange_post(app: Flask, *, client: str = PENSION, basis: str | None = LAW, **headers: str):
-    sent = {"X-Road-Client": client, "X-Road-Id": "xr-1", "X-Road-Issue": "JPS-CASE-7", **headers}
+    sent = from_security_server(
+        **{"X-Road-Client": client, "X-Road-Id": "xr-1", "X-Road-Issue": "JPS-CASE-7", **headers}
+    )
     if basis is not None:
         sent["X-Madoguchi-Legal-Basis"] = encode_legal_basis(basis)
     return app.test_client().post(
@@ -317,8 +319,13 @@ def test_the_exchange_service_is_for_government_verifiers_only(citizen_app: Flas
     response = _exchange_post(citizen_app, client="JP-KIT/COM/1234567890123/bank")
     assert response.status_code == 403
     assert response.get_json()["type"].endswith("/government-verifiers-only")
-    missing = citizen_app.test_client().post("/exchange/verification", json={"qr": "MDG1:X"})
-    assert missing.status_code == 400  # not through the exchange
+    client = citizen_app.test_client()
+    no_client = client.post(
+        "/exchange/verification", json={"qr": "MDG1:X"}, headers=from_security_server()
+    )
+    assert no_client.status_code == 400  # no X-Road-Client
+    around = client.post("/exchange/verification", json={"qr": "MDG1:X"})
+    assert around.status_code == 403  # not from the portal's security server
 
 
 def test_the_exchange_service_is_described(citizen_app: Flask) -> None:
@@ -333,7 +340,7 @@ def test_an_upload_works_through_the_exchange_too(
     response = citizen_app.test_client().post(
         "/exchange/verification",
         data={"document": (io.BytesIO(b"%PDF-1.7"), "a.pdf")},
-        headers={"X-Road-Client": PENSION},
+        headers=from_security_server(**{"X-Road-Client": PENSION}),
     )
     assert response.status_code == 200
     assert response.get_json()["address_check"] is None

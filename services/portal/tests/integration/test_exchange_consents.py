@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from govkit.exchange import encode_legal_basis
+from govkit.exchange.provider import SECURITY_SERVER_TOKEN_HEADER
+from govkit.testing import from_security_server
 
 Citizen = Any  # conftest.Citizen
 RESIDENCE = "JP-KIT/GOV/LG-139998/residence"
@@ -21,14 +23,16 @@ ISO_UTC = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
 
 def through_exchange(**extra: str) -> dict[str, str]:
     """The headers the portal's security server passes on with a provider's request."""
-    return {
-        "X-Road-Client": RESIDENCE,
-        "X-Road-Id": "xr-123",
-        "X-Road-UserId": "someone",
-        "X-Madoguchi-Legal-Basis": encode_legal_basis("law:個人情報の保護に関する法律第69条"),
-        "X-Madoguchi-Purpose": "consent%20check",
-        **extra,
-    }
+    return from_security_server(
+        **{
+            "X-Road-Client": RESIDENCE,
+            "X-Road-Id": "xr-123",
+            "X-Road-UserId": "someone",
+            "X-Madoguchi-Legal-Basis": encode_legal_basis("law:個人情報の保護に関する法律第69条"),
+            "X-Madoguchi-Purpose": "consent%20check",
+            **extra,
+        }
+    )
 
 
 def consent_ids(person: Citizen) -> list[str]:
@@ -95,11 +99,30 @@ def test_an_unknown_consent(api: FlaskClient) -> None:
     assert body["status"] == 404
 
 
+@pytest.mark.parametrize("token", [None, "guessed"])
+def test_a_request_around_the_security_server_is_refused(
+    citizen: Callable[..., Citizen], api: FlaskClient, token: str | None
+) -> None:
+    person = citizen("en")
+    person.decide("give")
+    (consent,) = consent_ids(person)
+    headers = through_exchange()
+    if token is None:
+        del headers[SECURITY_SERVER_TOKEN_HEADER]
+    else:
+        headers[SECURITY_SERVER_TOKEN_HEADER] = token
+    response = api.get(f"/exchange/consents/{consent}", headers=headers)
+    assert response.status_code == 403
+    body = response.get_json()
+    assert body["title"] == "Not through the exchange"
+    assert not {"subject", "given_at", "scope"} & set(body)  # nothing of the consent
+
+
 @pytest.mark.parametrize(
     ("headers", "header"),
     [
-        ({}, "X-Road-Client"),
-        ({"X-Road-Client": "JP-KIT/GOV"}, "X-Road-Client"),
+        (from_security_server(), "X-Road-Client"),
+        (from_security_server(**{"X-Road-Client": "JP-KIT/GOV"}), "X-Road-Client"),
         (through_exchange(**{"X-Madoguchi-Legal-Basis": "contract:1"}), "X-Madoguchi-Legal-Basis"),
         (through_exchange(**{"X-Madoguchi-Purpose": "%E3%81"}), "X-Madoguchi-Purpose"),
     ],

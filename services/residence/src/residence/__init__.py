@@ -39,6 +39,7 @@ def create_app(settings: ResidenceSettings | None = None) -> Flask:
     )
     from govkit.auth import init_auth
     from govkit.certificates.web import status_blueprint
+    from govkit.exchange.provider import EXCHANGE_PROVIDER
     from residence import api, documents, testing
     from residence.api.views import CONSENTS_EXTENSION
     from residence.models import AUTH
@@ -53,7 +54,7 @@ def create_app(settings: ResidenceSettings | None = None) -> Flask:
     app.extensions[CONSENTS_EXTENSION] = ExchangeConsents.from_settings(settings)
     register_blueprint(app, web_bp, access=PUBLIC)
     register_blueprint(app, clerk.bp, access=clerk.CLERK_ACCESS)
-    register_blueprint(app, api.bp, access=api.EXCHANGE_PROVIDER)
+    register_blueprint(app, api.bp, access=EXCHANGE_PROVIDER)
     register_blueprint(
         app,
         status_blueprint(

@@ -10,6 +10,8 @@ import pytest
 from sqlmodel import select
 
 from govkit.db import get_database
+from govkit.exchange.provider import SECURITY_SERVER_TOKEN_HEADER
+from govkit.testing import SECURITY_SERVER_TOKEN, from_security_server
 from residence.domain.basic_four import ITEMS, SERVICE
 from residence.domain.errors import ConsentUnverifiable
 from residence.models import DataUsageEvent, Resident
@@ -194,12 +196,43 @@ def test_without_the_pseudonym_key_nobody_is_found(register_app, consents, kit) 
     client = app.test_client()
     answer = client.get(
         f"/exchange/basic-four/residents/{kit.xid('H1-1')}",
-        headers={
-            "X-Road-Client": kit.PORTAL,
-            "X-Madoguchi-Legal-Basis": "law:%E4%BD%8F%E6%B0%91",
-        },
+        headers=from_security_server(
+            **{"X-Road-Client": kit.PORTAL, "X-Madoguchi-Legal-Basis": "law:%E4%BD%8F%E6%B0%91"}
+        ),
     )
     kit.problem(answer, 404, "unknown-resident")
+
+
+@pytest.mark.parametrize(
+    "token", [None, "", "a-guessed-token", SECURITY_SERVER_TOKEN[:-1], SECURITY_SERVER_TOKEN + "0"]
+)
+def test_only_the_own_security_server_gets_through(app, exchange, kit, token: str | None) -> None:
+    """Anyone can reach the register's port (it serves citizens' pages too) and send any
+    X-Road-Client: without the security server's token the exchange endpoints refuse, before
+    any data is read or any use is logged."""
+    headers = exchange.headers()
+    if token is None:
+        del headers[SECURITY_SERVER_TOKEN_HEADER]
+    else:
+        headers[SECURITY_SERVER_TOKEN_HEADER] = token
+    before = len(_stored_events(app))
+    answer = exchange.client.get(
+        f"/exchange/basic-four/residents/{kit.xid('H1-1')}", headers=headers
+    )
+    assert answer.status_code == 403
+    assert answer.mimetype == "application/problem+json"
+    assert answer.get_json()["title"] == "Not through the exchange"
+    assert len(_stored_events(app)) == before  # nothing read, so no use to log
+
+
+def test_without_a_token_of_its_own_the_api_is_not_set_up(register_app, kit) -> None:
+    app = register_app(security_server_token=None)
+    answer = app.test_client().get(
+        f"/exchange/basic-four/residents/{kit.xid('H1-1')}",
+        headers=from_security_server(**{"X-Road-Client": kit.PORTAL}),
+    )
+    assert answer.status_code == 503
+    assert "RESIDENCE_SECURITY_SERVER_TOKEN" in answer.get_json()["detail"]
 
 
 def test_only_get_is_answered(exchange, kit) -> None:

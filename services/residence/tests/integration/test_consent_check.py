@@ -25,6 +25,7 @@ from govkit.exchange import (
     ResponseTooLarge,
     decode_legal_basis,
 )
+from govkit.testing import from_security_server
 from govkit.testing.oidc import closed_port_url
 from residence.api.views import CONSENTS_EXTENSION
 from residence.domain.errors import ConsentNotFound, ConsentUnverifiable
@@ -101,11 +102,13 @@ def wired(register_app: Callable[..., Flask], security_server) -> Iterator[Flask
 def _ask(app: Flask, kit, resident: str, consent_id: str = "C-1"):
     return app.test_client().get(
         f"/exchange/basic-four/residents/{resident}",
-        headers={
-            "X-Road-Client": kit.PORTAL,
-            "X-Road-Issue": "R-2026-0001",
-            "X-Madoguchi-Legal-Basis": f"consent:{consent_id}",
-        },
+        headers=from_security_server(
+            **{
+                "X-Road-Client": kit.PORTAL,
+                "X-Road-Issue": "R-2026-0001",
+                "X-Madoguchi-Legal-Basis": f"consent:{consent_id}",
+            }
+        ),
     )
 
 
@@ -189,7 +192,9 @@ def test_without_a_security_server_the_check_is_503_and_names_the_setting(
     # A statutory call needs no consent, so it is still answered.
     answer = app.test_client().get(
         f"/exchange/basic-four/residents/{kit.xid('H1-1')}",
-        headers={"X-Road-Client": kit.PENSION, "X-Madoguchi-Legal-Basis": "law:%E6%B3%95"},
+        headers=from_security_server(
+            **{"X-Road-Client": kit.PENSION, "X-Madoguchi-Legal-Basis": "law:%E6%B3%95"}
+        ),
     )
     assert answer.status_code == 200
 

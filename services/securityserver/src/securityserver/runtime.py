@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govkit.db import Database
+from govkit.exchange.provider import SECURITY_SERVER_TOKEN_HEADER
 from govkit.http import kit_session
 from securityserver import catalogue as catalogues
 from securityserver import forward as forwarding
@@ -139,6 +140,11 @@ class Runtime:
         self.max_body = settings.messagelog_max_body_bytes
         self.log_settings = MessageLogSettings.from_settings(settings)
         self.provider_http = provider_http or forwarding.provider_session()
+        token = settings.information_system_token
+        #: Sent to the member's information systems with every request (govkit.exchange.provider).
+        self.to_information_systems: tuple[tuple[str, str], ...] = (
+            ((SECURITY_SERVER_TOKEN_HEADER, token.get_secret_value()),) if token else ()
+        )
         self.peers = peers or Peers(tls.chain_path, tls.key_path)
         self.log = log
         self._monitoring: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
@@ -198,7 +204,7 @@ class Runtime:
             method=method,
             raw_service_path=raw_service_path,
             raw_query=raw_query,
-            headers=headers,
+            headers=[*headers, *self.to_information_systems],
             body=body,
             max_body=self.max_body,
         )
@@ -208,6 +214,7 @@ class Runtime:
             answer = self.provider_http.request(
                 "GET",
                 service.openapi_url or "",
+                headers=dict(self.to_information_systems),
                 redirect=False,
                 timeout=urllib3.Timeout(connect=3.0, read=service.timeout),
                 preload_content=False,

@@ -6,7 +6,7 @@ One process runs per exchange member; ``kit.toml`` gives each its ``SECURITYSERV
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from govkit.config import ServiceSettings
 from securityserver.messagelog.chain import DEFAULT_MAX_BODY_BYTES
@@ -43,6 +43,10 @@ class SecurityServerSettings(ServiceSettings):
     #: ``INSTANCE/CLASS/CODE/SUBSYSTEM`` (`make up` lists every kit.toml service naming this
     #: instance as its ``security_server``). The server reports them to central as its clients.
     hosted_clients: str = ""
+    #: Sent with every request forwarded to the member's information systems (and every
+    #: OpenAPI fetch), which refuse requests without it (``govkit.exchange.provider``); `make
+    #: up` shares one per server with the services behind it (their ``SECURITY_SERVER_TOKEN``).
+    information_system_token: SecretStr | None = Field(default=None, repr=False)
     #: Maintenance mode: the health endpoint answers 503 (load balancers stop sending).
     maintenance: bool = False
     #: The most a provider's information system may keep a call waiting when its catalogue

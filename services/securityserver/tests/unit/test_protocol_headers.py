@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 
+from govkit.exchange.provider import SECURITY_SERVER_TOKEN_HEADER
 from securityserver.protocol.errors import ExchangeError
 from securityserver.protocol.headers import (
     check_response_headers,
@@ -52,6 +53,8 @@ DROPPED_BOTH_WAYS = [
     "X-Road-Client",
     "X-Road-Id",
     "X-ROAD-ID",
+    SECURITY_SERVER_TOKEN_HEADER,  # only the provider's own server sets it, after logging
+    SECURITY_SERVER_TOKEN_HEADER.upper(),
 ]
 
 PASSED_BOTH_WAYS = [

@@ -24,7 +24,9 @@ in ``providers.py`` adapters that turn exchange JSON into domain types::
 * :mod:`govkit.exchange.messages` — :class:`CallContext` (the headers it sends),
   :class:`ExchangeResponse`, the legal-basis header;
 * :mod:`govkit.exchange.errors` — the error types and when each is raised;
-* :mod:`govkit.exchange.client` — :class:`ExchangeClient`.
+* :mod:`govkit.exchange.client` — :class:`ExchangeClient`;
+* :mod:`govkit.exchange.provider` — the access rule of a service's own exchange endpoints
+  (only its security server gets through; imports Flask, so not re-exported here).
 """
 
 from govkit.exchange.client import (

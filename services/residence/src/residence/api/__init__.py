@@ -2,9 +2,9 @@
 
 Reached through the city's security server, which has already authenticated the calling
 agency, checked its signature and its access rights per service and path, and logged the
-message; what arrives carries the ``X-Road-*`` headers it vouched for. The blueprint itself
-is open (:data:`EXCHANGE_PROVIDER`): each view reads the caller from those headers and
-refuses a request that did not come through the exchange. Errors are problem+json; the
+message; what arrives carries the ``X-Road-*`` headers it vouched for, and the token that
+shows it came from that security server (:data:`govkit.exchange.provider.EXCHANGE_PROVIDER`
+refuses anything else). Each view reads the caller from those headers. Errors are problem+json; the
 domain's outcomes (unknown resident or document, a refused basis or consent) become problems in
 the blueprint's error handlers (:mod:`residence.api.views`).
 
@@ -26,16 +26,6 @@ the blueprint's error handlers (:mod:`residence.api.views`).
 """
 
 from flask import Blueprint
-
-from govkit.access import AccessRule
-
-
-def _through_the_exchange() -> None:
-    return None  # the security server in front is the gate; views read its headers
-
-
-#: The rule of the exchange endpoints: no session, no CSRF, problem+json errors.
-EXCHANGE_PROVIDER = AccessRule("exchange-provider", _through_the_exchange, api=True)
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 

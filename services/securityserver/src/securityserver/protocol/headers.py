@@ -82,7 +82,8 @@ ORIGIN = frozenset({"host", "user-agent", "server"})
 # Framing the HTTP layer recomputes or answers itself (xroad.md §1.4, §1.6).
 _FRAMING = frozenset({"content-length", "expect"})
 
-# Headers only a security server sets, whoever else sends them.
+# Headers only a security server sets, whoever else sends them (the last one is the token it
+# shows its own information systems, govkit.exchange.provider).
 _SS_OWNED = frozenset(
     {
         "x-road-request-id",
@@ -91,6 +92,7 @@ _SS_OWNED = frozenset(
         "x-road-error",
         "x-road-client",
         "x-road-id",
+        "x-madoguchi-security-server-token",
     }
 )
 
