@@ -70,6 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from govkit import gunicorn_config
+from govkit.exchange.messages import SECURITY_SERVER_TOKEN_HEADER
 from govkit.stack import Manifest, Stack, StackError, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -286,6 +287,13 @@ def start_kit(folder: Path, provider_url: str) -> Stack:
     )
     stack.up()
     return stack
+
+
+def client_headers(stack: Stack) -> dict[str, str]:
+    """What the portal's system sends ss-da: its subsystem and the server's token."""
+    spec = next(s for s in stack.manifest.services if s.instance == CONSUMER)
+    token = stack.environment_for(spec)["SECURITYSERVER_INFORMATION_SYSTEM_TOKEN"]
+    return {"X-Road-Client": CLIENT, SECURITY_SERVER_TOKEN_HEADER: token}
 
 
 def tail(path: Path, lines: int = 25) -> str:
@@ -587,7 +595,7 @@ def profile(stack: Stack, body: bytes) -> None:
 
         consumer.peers = InProcessPeer()  # type: ignore[assignment]
         client = apps[CONSUMER].test_client()
-        headers = {"Content-Type": "application/json", "X-Road-Client": CLIENT}
+        headers = {"Content-Type": "application/json", **client_headers(stack)}
 
         def one() -> None:
             answer = client.post(f"/r1/{SERVICE}/echo", data=body, headers=headers)
@@ -793,11 +801,9 @@ def main() -> int:
             direct = Route("direct", f"{provider.url}/echo", {})
             port = stack.ports[CONSUMER]
             exchange = Route(
-                "exchange",
-                f"http://127.0.0.1:{port}/r1/{SERVICE}/echo",
-                {"X-Road-Client": CLIENT},
+                "exchange", f"http://127.0.0.1:{port}/r1/{SERVICE}/echo", client_headers(stack),
                 REQUEST_HASH,
-            )
+            )  # fmt: skip
             run = Run()
             run.checks = {r.name: check(r, body, stack) for r in (direct, exchange)}
             run.messages = 1

@@ -55,7 +55,7 @@ from features.drivers.kit import REPOSITORY, RunningKit
 from govkit.certificates.keys import load_pem_chain
 from govkit.certificates.seal import as_asn1
 from govkit.clock import now_jst, seed_date
-from govkit.exchange import encode_legal_basis
+from govkit.exchange import SECURITY_SERVER_TOKEN_HEADER, encode_legal_basis
 
 SERIOUS = {"serious", "critical"}
 SERVICES = REPOSITORY / "services"
@@ -672,11 +672,14 @@ def government_check(kit: RunningKit, copy: Copy, client: str, law: str) -> dict
     """A government agency's system checks ``copy`` through its own security server: the
     portal's verification service (QR text sent), on a statutory basis; the portal's answer."""
     instance = {"JP-KIT/GOV/JPS/pension": "ss-jps"}[client]
+    spec = next(s for s in kit.stack.manifest.services if s.instance == instance)
+    token = kit.stack.environment_for(spec)["SECURITYSERVER_INFORMATION_SYSTEM_TOKEN"]
     answer = requests.post(
         kit.url(instance, "/r1/JP-KIT/GOV/DA/portal/verification"),
         json={"qr": read_qr(copy.pdf)},
         headers={
             "X-Road-Client": client,
+            SECURITY_SERVER_TOKEN_HEADER: token,  # the pension system authenticates to ss-jps
             "X-Madoguchi-Legal-Basis": encode_legal_basis(law),
             "X-Madoguchi-Purpose": encode_legal_basis("住所の確認"),
         },

@@ -28,10 +28,11 @@ provider side
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -56,6 +57,7 @@ from securityserver.protocol.access import (
 )
 from securityserver.protocol.errors import X_ROAD_ERROR, ExchangeError, FaultCode, render_error
 from securityserver.protocol.headers import (
+    INFORMATION_SYSTEM_TOKEN,
     X_ROAD_CLIENT,
     X_ROAD_ID,
     X_ROAD_ISSUE,
@@ -184,6 +186,24 @@ def _finish(runtime: Runtime, monitor: _Monitor, answer: Outgoing) -> Outgoing:
     return answer
 
 
+def authenticate_information_system(
+    token: str | None, headers: Sequence[tuple[str, str]], client: ClientId
+) -> None:
+    """The consumer side's IS authentication (xroad.md §3.5): ``X-Road-Client`` alone proves
+    nothing, so with a token (`make up` always sets one) only the member's information
+    systems, which hold it, may call as one of its subsystems. Without one anything is
+    accepted, as with X-Road's connection type HTTP."""
+    if token is None:
+        return
+    given = last_value(headers, INFORMATION_SYSTEM_TOKEN) or ""
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise ExchangeError(
+            FaultCode.CLIENT_PROXY_SSL_AUTHENTICATION_FAILED,
+            f"Client ({client}) did not authenticate as an information system of this "
+            f"security server: send its token in {INFORMATION_SYSTEM_TOKEN}",
+        )
+
+
 def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoing:
     target = parse_target(incoming.raw_target)
     method = check_method(incoming.method)
@@ -198,6 +218,7 @@ def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         user_id=last_value(incoming.headers, X_ROAD_USER_ID),
         issue=last_value(incoming.headers, X_ROAD_ISSUE),
     )
+    authenticate_information_system(runtime.information_system_token, incoming.headers, client)
     if not target.is_metaservice:
         normalise_path(target.service_path)  # '..' and friends never leave this server
     check_body_size(len(incoming.body), runtime.max_body)

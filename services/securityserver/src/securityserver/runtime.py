@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govkit.db import Database
-from govkit.exchange.provider import SECURITY_SERVER_TOKEN_HEADER
 from govkit.http import kit_session
 from securityserver import catalogue as catalogues
 from securityserver import forward as forwarding
@@ -40,6 +39,7 @@ from securityserver.messagelog.writer import LogWriter
 from securityserver.models import OpMonitoringRecord
 from securityserver.peers import Peers
 from securityserver.protocol.errors import ExchangeError, FaultCode
+from securityserver.protocol.headers import INFORMATION_SYSTEM_TOKEN
 from securityserver.protocol.identifiers import ClientId, ServiceId
 from securityserver.settings import SecurityServerSettings
 
@@ -141,9 +141,19 @@ class Runtime:
         self.log_settings = MessageLogSettings.from_settings(settings)
         self.provider_http = provider_http or forwarding.provider_session()
         token = settings.information_system_token
-        #: Sent to the member's information systems with every request (govkit.exchange.provider).
+        #: Shared with the member's information systems: they send it with every call (None:
+        #: X-Road's connection type HTTP, any caller accepted) and it goes to them with every
+        #: forwarded request (govkit.exchange.provider).
+        self.information_system_token = token.get_secret_value() if token else None
+        if self.information_system_token is None:
+            log.warning(
+                "no information system token (SECURITYSERVER_INFORMATION_SYSTEM_TOKEN): any "
+                "caller that reaches this server may call as its member's subsystems"
+            )
         self.to_information_systems: tuple[tuple[str, str], ...] = (
-            ((SECURITY_SERVER_TOKEN_HEADER, token.get_secret_value()),) if token else ()
+            ((INFORMATION_SYSTEM_TOKEN, self.information_system_token),)
+            if self.information_system_token
+            else ()
         )
         self.peers = peers or Peers(tls.chain_path, tls.key_path)
         self.log = log

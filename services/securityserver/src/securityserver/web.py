@@ -1,13 +1,14 @@
 """The security server's HTTP boundary: thin adapters around :mod:`securityserver.proxy`.
 
-* IS-facing (plain HTTP, the kit's port 8100+): ``/r1/...`` (every method) and
-  ``GET /listClients``; any other path gets the layer's ``Client.BadRequest``.
+* IS-facing (plain HTTP, the kit's port 8100+): ``/r1/...`` (every method, only for callers
+  with the member's information-system token) and ``GET /listClients``; any other path gets
+  the layer's ``Client.BadRequest``.
 * SS-to-SS (mutual TLS, 8200+, see :mod:`securityserver.worker`): ``POST /exchange/v1/message``,
   refused without a client certificate.
 * ``GET /health``: 200 when the server can exchange, 500 with the reason when not, 503 in
   maintenance (xroad.md §4.1).
 * ``GET /opmon?from=&to=&client=``: operational monitoring records for the owner's
-  information systems (``X-Road-Client`` a subsystem of this member) as JSON.
+  information systems (``X-Road-Client`` a subsystem of this member, with the token) as JSON.
 
 The request target is read raw (gunicorn's ``RAW_URI``), never from the decoded path.
 """
@@ -37,6 +38,7 @@ from securityserver.protocol.identifiers import parse_client_header
 from securityserver.proxy import (
     Incoming,
     Outgoing,
+    authenticate_information_system,
     consume,
     fault,
     list_clients,
@@ -241,6 +243,9 @@ def operational_data() -> Response:
     try:
         current = runtime()
         caller = parse_client_header(request.headers.get(X_ROAD_CLIENT))
+        authenticate_information_system(
+            current.information_system_token, list(request.headers.items()), caller
+        )
         if caller.member != current.member:
             raise ExchangeError(
                 FaultCode.CLIENT_PROXY_UNKNOWN_MEMBER,

@@ -176,8 +176,14 @@ class Exchange:
     def consumer(self) -> str:
         return self.stack.url("ss-da")
 
+    def token(self, instance: str = "ss-da") -> dict[str, str]:
+        """The header an information system of ``instance``'s member authenticates with."""
+        secret = self.settings(instance).information_system_token
+        assert secret is not None
+        return {SECURITY_SERVER_TOKEN_HEADER: secret.get_secret_value()}
+
     def call(self, path: str, method: str = "GET", **kwargs: Any) -> requests.Response:
-        headers = {"X-Road-Client": PORTAL, **kwargs.pop("headers", {})}
+        headers = {"X-Road-Client": PORTAL, **self.token(), **kwargs.pop("headers", {})}
         return requests.request(method, self.consumer + path, headers=headers, timeout=20, **kwargs)
 
     def raw_get(self, raw_target: str) -> requests.Response:
@@ -185,7 +191,7 @@ class Exchange:
         host, port = self.consumer.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=20)
         try:
-            connection.request("GET", raw_target, headers={"X-Road-Client": PORTAL})
+            connection.request("GET", raw_target, headers={"X-Road-Client": PORTAL, **self.token()})
             answer = connection.getresponse()
             response = requests.Response()
             response.status_code = answer.status
@@ -258,7 +264,6 @@ def test_a_call_crosses_both_servers_byte_for_byte(exchange: Exchange) -> None:
             "X-Road-Issue": "CASE-9",
             "X-Road-Request-Hash": "forged",
             "X-Madoguchi-Legal-Basis": "law:test",
-            "X-Madoguchi-Security-Server-Token": "forged",
         },
     )
     assert response.status_code == 200, response.text
@@ -273,10 +278,13 @@ def test_a_call_crosses_both_servers_byte_for_byte(exchange: Exchange) -> None:
     assert headers["X-Road-Issue"] == "CASE-9"
     assert headers["X-Madoguchi-Legal-Basis"] == "law:test"
     assert "X-Road-Request-Hash" not in headers
-    # the provider's server shows the provider its token (the client's forged one is dropped)
-    token = exchange.settings("ss-lg139998").information_system_token
-    assert token is not None
-    assert headers["X-Madoguchi-Security-Server-Token"] == token.get_secret_value()
+    # the provider's server shows the provider its own token; the portal's (for ss-da) stays
+    # between the portal and ss-da: not signed, logged or relayed
+    assert (
+        headers[SECURITY_SERVER_TOKEN_HEADER]
+        == exchange.token("ss-lg139998")[SECURITY_SERVER_TOKEN_HEADER]
+    )
+    assert exchange.token()[SECURITY_SERVER_TOKEN_HEADER] not in str(got)
     assert headers["Host"] != exchange.consumer.removeprefix("http://")
     # The five response headers, set by the provider's server (a client's are dropped).
     assert response.headers["X-Road-Id"] == "my-message-1"
@@ -328,10 +336,30 @@ def test_a_missing_or_malformed_client_is_refused(
     exchange: Exchange, client: str | None, why: str
 ) -> None:
     seen = len(exchange.provider.seen)
-    headers = {} if client is None else {"X-Road-Client": client}
+    headers = exchange.token() if client is None else {"X-Road-Client": client, **exchange.token()}
     response = requests.get(exchange.consumer + f"{ECHO}/echo", headers=headers, timeout=10)
     _fault(response, 400, "Client.InvalidClientIdentifier")
     assert len(exchange.provider.seen) == seen, why
+
+
+@pytest.mark.parametrize("token", [None, "guessed", "ss-lg139998"])
+def test_an_information_system_must_show_the_servers_token(
+    exchange: Exchange, token: str | None
+) -> None:
+    """X-Road-Client alone proves nothing: anyone who reaches ss-da's port could claim to be the
+    portal. Without ss-da's token (or with another server's) nothing is signed, logged or sent."""
+    seen = len(exchange.provider.seen)
+    headers = {"X-Road-Client": PORTAL}
+    if token == "ss-lg139998":
+        headers.update(exchange.token("ss-lg139998"))
+    elif token is not None:
+        headers[SECURITY_SERVER_TOKEN_HEADER] = token
+    for path in (f"{ECHO}/echo", "/r1/JP-KIT/GOV/LG-139998/residence/listMethods"):
+        response = requests.get(exchange.consumer + path, headers=headers, timeout=10)
+        body = _fault(response, 500, "Server.ClientProxy.SslAuthenticationFailed")
+        assert "JP-KIT/GOV/DA/portal" in body["message"]
+    assert len(exchange.provider.seen) == seen
+    assert requests.get(exchange.consumer + "/listClients", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -560,9 +588,10 @@ def _runtime(
 
 def test_a_response_for_another_request_is_refused(exchange: Exchange) -> None:
     runtime, database = _runtime(exchange, peers=_ForgedPeers(exchange.settings("ss-lg139998")))
+    token = exchange.token().items()
     try:
         answer = proxy.consume(
-            runtime, proxy.Incoming("GET", f"{ECHO}/echo", [("X-Road-Client", PORTAL)], b"")
+            runtime, proxy.Incoming("GET", f"{ECHO}/echo", [("X-Road-Client", PORTAL), *token], b"")
         )
     finally:
         database.dispose()
@@ -573,9 +602,10 @@ def test_a_response_for_another_request_is_refused(exchange: Exchange) -> None:
 def test_an_expired_global_configuration_stops_traffic(exchange: Exchange) -> None:
     later = datetime.now(UTC) + timedelta(minutes=11)
     runtime, database = _runtime(exchange, clock=lambda: later)
+    token = exchange.token().items()
     try:
         answer = proxy.consume(
-            runtime, proxy.Incoming("GET", f"{ECHO}/echo", [("X-Road-Client", PORTAL)], b"")
+            runtime, proxy.Incoming("GET", f"{ECHO}/echo", [("X-Road-Client", PORTAL), *token], b"")
         )
     finally:
         database.dispose()
@@ -686,7 +716,8 @@ def test_operational_monitoring_records_each_message(exchange: Exchange) -> None
     for instance in ("ss-da", "ss-lg139998"):
         url = exchange.stack.url(instance) + "/opmon"
         owner = PORTAL if instance == "ss-da" else "JP-KIT/GOV/LG-139998/residence"
-        records = requests.get(url, headers={"X-Road-Client": owner}, timeout=10).json()["records"]
+        headers = {"X-Road-Client": owner, **exchange.token(instance)}
+        records = requests.get(url, headers=headers, timeout=10).json()["records"]
         record = next(r for r in records if r["x_road_id"] == "opmon-1")
         assert record["side"] == ("Client" if instance == "ss-da" else "Producer")
         assert record["succeeded"] is True
@@ -697,10 +728,14 @@ def test_operational_monitoring_records_each_message(exchange: Exchange) -> None
         assert stamps == sorted(stamps)
     refused = requests.get(
         exchange.consumer + "/opmon",
-        headers={"X-Road-Client": "JP-KIT/GOV/JPS/pension"},
+        headers={"X-Road-Client": "JP-KIT/GOV/JPS/pension", **exchange.token()},
         timeout=10,
     )
     assert refused.status_code == 500
+    anonymous = requests.get(
+        exchange.consumer + "/opmon", headers={"X-Road-Client": PORTAL}, timeout=10
+    )
+    _fault(anonymous, 500, "Server.ClientProxy.SslAuthenticationFailed")
 
 
 def test_health_is_200_when_ready(exchange: Exchange) -> None:
@@ -727,6 +762,12 @@ def test_the_message_log_archive_verifies_and_one_changed_byte_fails_it(
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.startswith("OK")
+    with zipfile.ZipFile(archive) as zipped:  # the tokens of both hops are never logged
+        logged = b"".join(zipped.read(name) for name in zipped.namelist())
+    for instance in ("ss-da", "ss-lg139998"):
+        secret = exchange.token(instance)[SECURITY_SERVER_TOKEN_HEADER].encode()
+        assert secret not in logged
+    assert SECURITY_SERVER_TOKEN_HEADER.lower().encode() not in logged.lower()
     changed = tmp_path / "changed.zip"
     _flip_one_byte_inside(archive, changed)
     bad = subprocess.run(
@@ -756,13 +797,15 @@ def test_killing_the_provider_server_mid_traffic_gives_clean_errors_then_resumes
     outcomes: list[tuple[int, str | None]] = []
     stop = threading.Event()
 
+    headers = {"X-Road-Client": PORTAL, **exchange.token()}
+
     def traffic() -> None:
         session = requests.Session()
         while not stop.is_set():
             try:
                 r = session.get(
                     exchange.consumer + f"{ECHO}/echo",
-                    headers={"X-Road-Client": PORTAL},
+                    headers=headers,
                     timeout=15,
                 )
                 outcomes.append((r.status_code, r.headers.get("X-Road-Error")))

@@ -6,7 +6,7 @@ in ``providers.py`` adapters that turn exchange JSON into domain types::
 
     from govkit.exchange import CallContext, ExchangeClient, ServiceRef, encode_path
 
-    exchange = ExchangeClient(settings.security_server_url, settings.exchange_client)
+    exchange = ExchangeClient.from_settings(settings)  # its security server, subsystem, token
     BASIC_FOUR = ServiceRef.parse("JP-KIT/GOV/LG-139998/jumin/basic4")
 
     answer = exchange.get(
@@ -49,6 +49,7 @@ from govkit.exchange.incoming import IncomingCall, InvalidCall
 from govkit.exchange.messages import (
     LEGAL_BASIS_HEADER,
     PURPOSE_HEADER,
+    SECURITY_SERVER_TOKEN_HEADER,
     CallContext,
     ExchangeResponse,
     decode_legal_basis,
@@ -63,6 +64,7 @@ __all__ = [
     "MAX_FAULT_BYTES",
     "MAX_RESPONSE_BYTES",
     "PURPOSE_HEADER",
+    "SECURITY_SERVER_TOKEN_HEADER",
     "CallContext",
     "ClientRef",
     "ExchangeClient",

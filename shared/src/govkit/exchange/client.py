@@ -35,6 +35,7 @@ from govkit.exchange.errors import (
 from govkit.exchange.identifiers import ClientRef, ServiceRef
 from govkit.exchange.messages import (
     CONTROLLED_HEADERS,
+    SECURITY_SERVER_TOKEN_HEADER,
     X_ROAD_CLIENT,
     X_ROAD_ERROR,
     CallContext,
@@ -145,6 +146,9 @@ class ExchangeClient:
       cookies are kept and no hooks run.
     * ``timeout`` — (connect, read) seconds, or one number for both; a call may override it.
     * ``max_response_bytes`` — the largest body read; over it :class:`ResponseTooLarge`.
+    * ``security_server_token`` — the secret the own security server shares with its member's
+      information systems, sent with every call (``<PREFIX>SECURITY_SERVER_TOKEN``, set by
+      `make up`); a server that has one refuses calls without it.
     """
 
     def __init__(
@@ -157,6 +161,7 @@ class ExchangeClient:
         user_agent: str = USER_AGENT,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         pool_size: int = 10,
+        security_server_token: str | None = None,
     ) -> None:
         parts = urlsplit(security_server_url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -173,6 +178,11 @@ class ExchangeClient:
         self.timeout = timeout
         self.user_agent = check_header_value(user_agent, "user_agent")
         self.max_response_bytes = max_response_bytes
+        self._token = (
+            None
+            if security_server_token is None
+            else check_header_value(security_server_token, "security_server_token")
+        )
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, **options: Any) -> ExchangeClient:
@@ -187,6 +197,9 @@ class ExchangeClient:
                 names = " or ".join(settings.env_names(field)[:1])
                 raise ValueError(f"{names} is not set: this service has no exchange client")
         options.setdefault("http", kit_session(settings))
+        token = settings.security_server_token
+        if token is not None and token.get_secret_value():
+            options.setdefault("security_server_token", token.get_secret_value())
         return cls(settings.security_server_url, settings.exchange_client, **options)
 
     def __repr__(self) -> str:
@@ -226,6 +239,8 @@ class ExchangeClient:
             headers[name] = value
         headers[X_ROAD_CLIENT] = str(self.client_id)
         headers.update(context.headers(x_road_id))
+        if self._token is not None:
+            headers[SECURITY_SERVER_TOKEN_HEADER] = self._token
         return headers
 
     # -- calls ------------------------------------------------------------------------------

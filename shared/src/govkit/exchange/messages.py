@@ -31,6 +31,7 @@ __all__ = [
     "LEGAL_BASIS_HEADER",
     "LEGAL_BASIS_SCHEMES",
     "PURPOSE_HEADER",
+    "SECURITY_SERVER_TOKEN_HEADER",
     "CallContext",
     "ExchangeResponse",
     "decode_legal_basis",
@@ -54,6 +55,9 @@ LEGAL_BASIS_HEADER = "X-Madoguchi-Legal-Basis"
 LEGAL_BASIS_SCHEMES = ("consent:", "law:")
 #: What the data is wanted for, in words the citizen will read in their data tracker.
 PURPOSE_HEADER = "X-Madoguchi-Purpose"
+#: The secret a security server and its member's information systems show each other, both
+#: ways (``<PREFIX>SECURITY_SERVER_TOKEN``; :mod:`govkit.exchange.provider`).
+SECURITY_SERVER_TOKEN_HEADER = "X-Madoguchi-Security-Server-Token"  # noqa: S105 - a name
 
 #: Headers the client sets itself (from :class:`CallContext`) or the security server owns;
 #: a call's ``headers=`` may not name them.
@@ -69,6 +73,7 @@ CONTROLLED_HEADERS = frozenset(
         LEGAL_BASIS_HEADER,
         PURPOSE_HEADER,
         REQUEST_ID,
+        SECURITY_SERVER_TOKEN_HEADER,
     )
 )
 

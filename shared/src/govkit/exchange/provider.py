@@ -6,7 +6,9 @@ it forwards to must not be reachable around it: the service's port also serves c
 pages, and anyone who can reach it could send ``X-Road-Client`` headers of their choosing.
 So the security server sends a secret it shares with the information systems of its member
 (X-Road authenticates itself to them with a TLS client certificate; the kit uses a token),
-and :data:`EXCHANGE_PROVIDER` refuses every request without it. `make up` generates one
+and :data:`EXCHANGE_PROVIDER` refuses every request without it. The same token goes the other
+way: :class:`~govkit.exchange.ExchangeClient` sends it with every call, and the security server
+accepts calls as one of its member's subsystems only with it. `make up` generates one
 token per security server (``var/<instance>/information_system_token``) and gives it to the
 server and to each service behind it (``<PREFIX>SECURITY_SERVER_TOKEN``)::
 
@@ -24,10 +26,15 @@ from flask.typing import ResponseReturnValue
 
 from govkit.access import AccessRule
 from govkit.errors import Problem
+from govkit.exchange.messages import SECURITY_SERVER_TOKEN_HEADER
 from govkit.web import get_settings
 
-#: The header a security server sets on what it forwards (and drops from what it receives).
-SECURITY_SERVER_TOKEN_HEADER = "X-Madoguchi-Security-Server-Token"  # noqa: S105 - a name
+__all__ = [
+    "EXCHANGE_PROVIDER",
+    "SECURITY_SERVER_TOKEN_HEADER",
+    "exchange_provider_rule",
+    "require_security_server",
+]
 
 
 def require_security_server() -> None:

@@ -13,6 +13,7 @@ from requests.adapters import BaseAdapter
 from urllib3.exceptions import ReadTimeoutError
 
 from govkit.exchange import (
+    SECURITY_SERVER_TOKEN_HEADER,
     CallContext,
     ClientRef,
     ExchangeClient,
@@ -342,6 +343,34 @@ def test_a_client_comes_from_the_service_settings() -> None:
     assert str(client.client_id) == "JP-KIT/GOV/LG-139998/residence"
     with pytest.raises(ValueError, match="SERVICE_SECURITY_SERVER_URL is not set"):
         ExchangeClient.from_settings(ServiceSettings(environment="development"))
+
+
+def test_the_security_server_token_goes_with_every_call_and_cannot_be_overridden() -> None:
+    from pydantic import SecretStr
+
+    from govkit.config import ServiceSettings
+
+    adapter = FakeAdapter(lambda _request: response())
+    session = requests.Session()
+    session.mount("http://", adapter)
+    settings = ServiceSettings(
+        environment="development",
+        security_server_url="http://ss.example:8101",
+        exchange_client=CLIENT,
+        security_server_token=SecretStr("t" * 40),
+    )
+    client = ExchangeClient.from_settings(settings, http=session)
+    assert "t" * 40 not in repr(client)
+    client.call(SERVICE, "GET")
+    ((request, _),) = adapter.sent
+    assert request.headers[SECURITY_SERVER_TOKEN_HEADER] == "t" * 40
+    with pytest.raises(ValueError, match="set from the call's context"):
+        client.call(SERVICE, "GET", headers={SECURITY_SERVER_TOKEN_HEADER.lower(): "other"})
+    untokened, adapter = client_with(lambda _request: response())
+    untokened.call(SERVICE, "GET")
+    assert SECURITY_SERVER_TOKEN_HEADER not in adapter.sent[0][0].headers
+    with pytest.raises(ValueError, match="security_server_token"):
+        ExchangeClient("http://ss.example", CLIENT, security_server_token="line\nbreak")
 
 
 def test_settings_refuse_a_malformed_exchange_client() -> None:

@@ -60,6 +60,9 @@ X_ROAD_ISSUE = "X-Road-Issue"
 X_ROAD_SERVICE = "X-Road-Service"
 X_ROAD_REQUEST_ID = "X-Road-Request-Id"
 X_ROAD_REQUEST_HASH = "X-Road-Request-Hash"
+#: The secret a security server and its member's information systems show each other (the
+#: kit's stand-in for X-Road's IS TLS authentication; govkit.exchange.provider has the same).
+INFORMATION_SYSTEM_TOKEN = "X-Madoguchi-Security-Server-Token"  # noqa: S105 - a header name
 
 #: Hop-by-hop headers (RFC 9110 §7.6.1, xroad.md §1.6); any ``Proxy-*`` header is one too.
 HOP_BY_HOP = frozenset(
@@ -82,8 +85,8 @@ ORIGIN = frozenset({"host", "user-agent", "server"})
 # Framing the HTTP layer recomputes or answers itself (xroad.md §1.4, §1.6).
 _FRAMING = frozenset({"content-length", "expect"})
 
-# Headers only a security server sets, whoever else sends them (the last one is the token it
-# shows its own information systems, govkit.exchange.provider).
+# Headers only a security server sets, whoever else sends them; the token never leaves the
+# hop between a server and its own information systems (not signed, logged or relayed).
 _SS_OWNED = frozenset(
     {
         "x-road-request-id",
@@ -92,7 +95,7 @@ _SS_OWNED = frozenset(
         "x-road-error",
         "x-road-client",
         "x-road-id",
-        "x-madoguchi-security-server-token",
+        INFORMATION_SYSTEM_TOKEN.lower(),
     }
 )
 
