@@ -110,6 +110,7 @@ def test_health_fails_when_migrations_are_missing(
             "environment": "test",
             "secret_key": "x" * 48,
             "database_url": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+            "data_dir": tmp_path / definition.name,  # never the working tree's var/
             **REQUIRED_SETTINGS.get(definition.name, {}),
         }
     )
