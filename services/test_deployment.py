@@ -40,6 +40,8 @@ def test_each_container_is_configured_like_make_up_configures_it(instance: str) 
     environment: dict[str, str] = service["environment"]
     known = {
         name for field in settings_class.model_fields for name in settings_class.env_names(field)
+    } | {  # any kit service's address (settings.service_url / service_urls), as `make up` gives
+        f"KIT_{other.upper().replace('-', '_')}_URL" for other in MANIFEST
     }
     unknown = sorted(set(environment) - known)
     assert not unknown, f"{instance}: settings its service does not have: {unknown}"

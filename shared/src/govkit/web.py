@@ -239,7 +239,18 @@ def _jinja_globals() -> dict[str, Any]:
         "other_language": i18n.other_language,
         "language_names": i18n.LANGUAGES,
         "language_switch_url": _language_switch_url,
+        "document_title": document_title,
     }
+
+
+def document_title(*parts: object) -> str:
+    """The ``<title>``: the page, the service and the kit, each once (a start page's heading
+    is usually the service's name: "国民年金 – 窓口", not "国民年金 – 国民年金 – 窓口")."""
+    kept: list[str] = []
+    for part in map(str, parts):
+        if part and part not in kept:
+            kept.append(part)
+    return " – ".join(kept)
 
 
 def _language_switch_url(code: str) -> str:

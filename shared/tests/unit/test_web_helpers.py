@@ -21,3 +21,13 @@ from govkit.web import safe_next
 )
 def test_only_local_paths_are_followed(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+def test_the_document_title_names_each_part_once() -> None:
+    from govkit.web import document_title
+
+    full = document_title("申請内容の確認", "住民票の写し", "窓口")
+    assert full == "申請内容の確認 – 住民票の写し – 窓口"
+    assert document_title("国民年金", "国民年金", "窓口") == "国民年金 – 窓口"
+    assert document_title("窓口", "窓口", "窓口") == "窓口"
+    assert document_title("", "Madoguchi") == "Madoguchi"

@@ -14,6 +14,7 @@ def app(service_app: ServiceAppFactory) -> Flask:
 
 def test_start_page_in_japanese(app: Flask) -> None:
     page = check_page(app.test_client().get("/"), lang="ja", h1="国民年金")
+    assert page.title == "国民年金 – 窓口"  # the service's name once
     assert page.select_one(".govuk-inset-text").get_text(strip=True)
     assert page.links()["窓口のトップページで、すべてのサービスを見る"] == "https://portal.example/"
 
