@@ -129,6 +129,9 @@ class ServiceSettings(BaseModel):
 
     environment: Environment = "production"
     secret_key: SecretStr = Field(default=SecretStr("changeme"), repr=False)
+    #: Keys, seeds and the SQLite file. Unset: ``var/<service_name>`` under the working folder,
+    #: the folder `make up` gives the service, so a service run alone (``flask run``, a
+    #: script) finds the same data and never mixes its files with another's.
     data_dir: Path = Path("var")
     database_url: str = ""
     public_url: str = "http://localhost:8000"
@@ -242,6 +245,8 @@ class ServiceSettings(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if "data_dir" not in self.model_fields_set:
+            object.__setattr__(self, "data_dir", Path("var") / self.service_name)
         if not self.database_url:
             path = (self.data_dir / f"{self.service_name}.sqlite3").resolve()
             object.__setattr__(self, "database_url", f"sqlite:///{path}")

@@ -44,6 +44,15 @@ def test_kit_database_url_is_not_shared_between_services(tmp_path: Path) -> None
     assert settings.database_url == f"sqlite:///{(tmp_path / 'demo.sqlite3').resolve()}"
 
 
+def test_without_a_data_folder_each_service_gets_its_own_under_var() -> None:
+    settings = DemoSettings.from_env({"DEMO_SECRET_KEY": GOOD_SECRET})
+    assert settings.data_dir == Path("var") / "demo"  # where `make up` puts it
+    assert settings.database_url == f"sqlite:///{(Path('var') / 'demo' / 'demo.sqlite3').resolve()}"
+    given = DemoSettings.from_env({"DEMO_SECRET_KEY": GOOD_SECRET, "DEMO_DATA_DIR": "/srv/demo"})
+    assert given.data_dir == Path("/srv/demo")
+    assert DemoSettings(environment="development", data_dir=Path("var")).data_dir == Path("var")
+
+
 @pytest.mark.parametrize("secret", ["", "changeme", "CHANGETHIS", "dev", "short-but-random"])
 @pytest.mark.parametrize("environment", ["production", "test"])
 def test_placeholder_or_short_secrets_are_refused_outside_development(
