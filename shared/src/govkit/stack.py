@@ -353,7 +353,8 @@ class Stack:
     def url(self, instance: str) -> str:
         return f"http://localhost:{self.ports[instance]}"
 
-    def _gateway_token(self, security_server: str) -> str:
+    def _is_token(self, security_server: str) -> str:
+        """The information-system token of ``security_server`` (made once)."""
         return _read_or_create_secret(self.var_dir / security_server / "information_system_token")
 
     def environment_for(self, spec: ServiceSpec) -> dict[str, str]:
@@ -381,12 +382,13 @@ class Stack:
             env[f"{prefix}TLS_PORT"] = str(self.tls_ports[spec.instance])
         if spec.security_server in self.ports:
             env[f"{prefix}SECURITY_SERVER_URL"] = self.url(spec.security_server)
-        # One token per security server, shared with the services behind it: their exchange
-        # endpoints answer only requests that carry it (govkit.exchange.provider).
+        # One token per security server, shared with the services behind it and shown both
+        # ways: their calls carry it, and their exchange endpoints answer only requests that
+        # carry it (govkit.exchange.provider).
         if spec.security_server is not None:
-            env[f"{prefix}SECURITY_SERVER_TOKEN"] = self._gateway_token(spec.security_server)
+            env[f"{prefix}SECURITY_SERVER_TOKEN"] = self._is_token(spec.security_server)
         if "information_system_token" in settings_class.model_fields:  # a security server
-            env[f"{prefix}INFORMATION_SYSTEM_TOKEN"] = self._gateway_token(spec.instance)
+            env[f"{prefix}INFORMATION_SYSTEM_TOKEN"] = self._is_token(spec.instance)
         if spec.exchange_client:
             env[f"{prefix}EXCHANGE_CLIENT"] = spec.exchange_client
         if spec.instance in self.manifest.hosted_clients:

@@ -93,11 +93,7 @@ def register_subsystem(subsystem: SubsystemId, *, session: Session, now: datetim
         ensure_not_revoked("member", subsystem.member, member.revoked_at is not None)
         if repository.find_subsystem(subsystem, session=session) is not None:
             raise Duplicate(f"subsystem {subsystem} is registered already")
-        assert member.id is not None
-        row = repository.save(
-            Subsystem(member_id=member.id, code=subsystem.subsystem_code, created_at=now),
-            session=session,
-        )
+        row = _new_subsystem(member, subsystem, session=session, now=now)
     return row
 
 
@@ -209,11 +205,7 @@ def _host(
     if found is None and not approve:
         return False, "not registered at central"
     if found is None:
-        assert owner.id is not None
-        row = repository.save(
-            Subsystem(member_id=owner.id, code=subsystem.subsystem_code, created_at=now),
-            session=session,
-        )
+        row = _new_subsystem(owner, subsystem, session=session, now=now)
     else:
         row = found[1]
         if row.revoked_at is not None:
@@ -224,10 +216,29 @@ def _host(
         return False, None
     if not approve:
         return False, "not a client of this server at central"
-    repository.save(
-        HostedClient(server_id=server.id, subsystem_id=row.id, created_at=now), session=session
-    )
+    _new_hosting(server, row, session=session, now=now)
     return True, None
+
+
+def _new_subsystem(
+    member: Member, subsystem: SubsystemId, *, session: Session, now: datetime
+) -> Subsystem:
+    assert member.id is not None
+    return repository.save(
+        Subsystem(member_id=member.id, code=subsystem.subsystem_code, created_at=now),
+        session=session,
+    )
+
+
+def _new_hosting(
+    server: SecurityServer, subsystem: Subsystem, *, session: Session, now: datetime
+) -> HostedClient:
+    assert server.id is not None
+    assert subsystem.id is not None
+    return repository.save(
+        HostedClient(server_id=server.id, subsystem_id=subsystem.id, created_at=now),
+        session=session,
+    )
 
 
 def _new_server(
@@ -292,10 +303,7 @@ def add_client(
         assert subsystem.id is not None
         if repository.find_hosted_client(row.id, subsystem.id, session=session) is not None:
             raise Duplicate(f"{server} hosts {client} already")
-        hosted = repository.save(
-            HostedClient(server_id=row.id, subsystem_id=subsystem.id, created_at=now),
-            session=session,
-        )
+        hosted = _new_hosting(row, subsystem, session=session, now=now)
     return hosted
 
 

@@ -171,6 +171,7 @@ path = "/certificates/*"
 class Exchange:
     stack: Stack
     provider: Provider
+    _tokens: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def consumer(self) -> str:
@@ -178,9 +179,11 @@ class Exchange:
 
     def token(self, instance: str = "ss-da") -> dict[str, str]:
         """The header an information system of ``instance``'s member authenticates with."""
-        secret = self.settings(instance).information_system_token
-        assert secret is not None
-        return {SECURITY_SERVER_TOKEN_HEADER: secret.get_secret_value()}
+        if instance not in self._tokens:
+            secret = self.settings(instance).information_system_token
+            assert secret is not None
+            self._tokens[instance] = secret.get_secret_value()
+        return {SECURITY_SERVER_TOKEN_HEADER: self._tokens[instance]}
 
     def call(self, path: str, method: str = "GET", **kwargs: Any) -> requests.Response:
         headers = {"X-Road-Client": PORTAL, **self.token(), **kwargs.pop("headers", {})}
