@@ -17,7 +17,8 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, json, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from gunicorn.http import errors as http_errors
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def wants_json() -> bool:
 
 def _render_page(status: int, texts: tuple[Any, Any, Any]) -> Response:
     title, explanation, next_step = texts
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
     html = render_template(
         "govkit/error.html",
         status=status,
@@ -142,6 +144,10 @@ def _render_page(status: int, texts: tuple[Any, Any, Any]) -> Response:
         explanation=explanation,
         next_step=next_step,
         reference=g.get("request_id") if status >= 500 else None,
+        # A form sent too large: its size limit, and the way back to the form (a page posts
+        # to its own address).
+        limit_mb=round(limit / 1_000_000) if status == 413 and limit else None,
+        back_url=request.path if status == 413 and request.method == "POST" else None,
     )
     return current_app.response_class(html, status=status, mimetype="text/html")
 
@@ -180,3 +186,12 @@ def register_error_handlers(app: Flask) -> None:
     # Unhandled exceptions reach the 500 handler through Flask's handle_exception (in tests
     # they propagate, so tracebacks stay visible).
     app.register_error_handler(InternalServerError, _handle_http)
+    # gunicorn reads the body as the view asks for it: a broken chunked encoding or a body
+    # shorter than its Content-Length is the sender's mistake.
+    for broken in (http_errors.ParseException, http_errors.NoMoreData):
+        app.register_error_handler(broken, _handle_broken_body)
+
+
+def _handle_broken_body(error: Exception) -> Response:
+    log.info("request body could not be read: %s", type(error).__name__)
+    return _handle_http(BadRequest(f"The request body is malformed ({type(error).__name__})."))

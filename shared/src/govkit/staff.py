@@ -32,8 +32,9 @@ from datetime import UTC, datetime
 
 import pyotp
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+
+from govkit.forms import Form
 
 #: Wrong passwords or codes in a row before a staff account locks.
 STAFF_ATTEMPTS = 5
@@ -160,7 +161,7 @@ def check_attempt(
 # -- the sign-in page ---------------------------------------------------------------------------
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     """Username, password and the code from an authenticator app (plus the CSRF token)."""
 
     username = StringField()

@@ -18,14 +18,16 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, StrictUndefined
-from werkzeug.exceptions import NotFound
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Request, Response
 
 from govkit import errors, i18n, logs
 from govkit.access import AccessRule, record_access
@@ -77,6 +79,16 @@ govkit_blueprint = Blueprint(
     static_folder="static",
     static_url_path="/assets",
 )
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in a kit URL is at most 2,147,483,647 (a row id: PostgreSQL's
+    ``integer``). A larger number is a page that does not exist (404), not a database error in
+    the view. A route may still give its own bounds (``<int(max=…):…>``)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 @govkit_blueprint.get("/healthz")
@@ -158,6 +170,41 @@ def _begin_request() -> None:
     incoming = request.headers.get("X-Request-Id", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
     g.csp_nonce = secrets.token_urlsafe(18)
+    if _holds_nul(request):
+        raise BadRequest(_NUL_REFUSED)
+
+
+#: Why a request with a NUL character is refused before any view sees it.
+_NUL_REFUSED = "The request contains a NUL character (U+0000), which no field of the kit accepts."
+
+
+def _holds_nul(incoming: Request) -> bool:
+    """Whether the path, a query or form field (name or value), or a string in a JSON body
+    holds U+0000. No person types one, and PostgreSQL's text refuses it: refused here, it is
+    a 400 instead of a database error in whichever view it reached. Uploaded files are bytes
+    and may hold anything."""
+    if "\x00" in incoming.path:
+        return True
+    for name, value in chain(incoming.args.items(multi=True), incoming.form.items(multi=True)):
+        if "\x00" in name or "\x00" in value:
+            return True
+    if incoming.is_json and incoming.content_length:
+        try:
+            body = incoming.get_json(silent=True)
+        except RecursionError:  # the parser gives up on [[[[…: no API takes such a body
+            raise BadRequest("The JSON body is nested too deeply.") from None
+        return "\x00" in _strings(body)
+    return False
+
+
+def _strings(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "".join(str(key) + _strings(item) for key, item in value.items())
+    if isinstance(value, list):
+        return "".join(_strings(item) for item in value)
+    return ""
 
 
 def allow_form_action(*origins: str) -> None:
@@ -269,8 +316,10 @@ def init_app(
     translations: Path | None = None,
     version: str = "0",
 ) -> None:
-    """Apply the kit's web conventions to ``app`` (call once, from the factory)."""
+    """Apply the kit's web conventions to ``app`` (call once, from the factory, before any
+    blueprint is registered)."""
     logs.configure(settings.service_name, settings.log_level)
+    app.url_map.converters["int"] = RowIdConverter
     app.extensions["govkit.settings"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value(),

@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 from flask import Blueprint, Flask, render_template_string, request
 from flask.testing import FlaskClient
+from gunicorn.http.errors import InvalidChunkSize
 
 from govkit import web
 from govkit.access import PUBLIC, PUBLIC_API, AccessRule
@@ -234,6 +235,19 @@ def test_a_body_over_the_limit_gets_a_413_page() -> None:
     )
     page = check_page(response, status=413)
     assert page.h1 == "ファイルが大きすぎます"
+    assert "最大 0 MB" not in page.text()  # 1,024 bytes round to nothing: no misleading limit
+    back = page.select_one("main a[href='/upload']")
+    assert back is not None and back.get_text(strip=True) == "フォームに戻る"
+
+
+def test_the_413_page_says_the_limit() -> None:
+    client = make_app(max_content_length=10_000_000).test_client()
+    client.set_cookie("kit_lang", "en")
+    part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n\r\n'
+    big = part + b"x" * 10_000_001 + b"\r\n--b--\r\n"  # bytes: no spooled temporary file
+    response = client.post("/upload", data=big, content_type="multipart/form-data; boundary=b")
+    page = check_page(response, status=413, lang="en")
+    assert "This service accepts at most 10 MB." in page.text()
 
 
 def test_blueprints_without_an_access_rule_are_refused(client: FlaskClient) -> None:
@@ -323,6 +337,90 @@ def strange_requests() -> Iterator[list[tuple[str, str]]]:
         ("OPTIONS", "/"),
         ("GET", "/assets/../../etc/passwd"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("number", "status"), [("2147483647", 200), ("2147483648", 404), ("9" * 30, 404)]
+)
+def test_a_number_in_a_url_is_at_most_a_database_integer(
+    client: FlaskClient, number: str, status: int
+) -> None:
+    """Past PostgreSQL's ``integer`` a number names nothing: a 404, never a query that fails."""
+    assert client.get(f"/api/v1/things/{number}").status_code == status
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        pytest.param({"path": "/api/v1/things?name=a%00b", "method": "GET"}, id="query"),
+        pytest.param({"path": "/api/v1/things/1%00", "method": "GET"}, id="path"),
+        pytest.param(
+            {"path": "/api/v1/things", "method": "POST", "json": {"a": ["b", {"c": "\x00"}]}},
+            id="json-string",
+        ),
+        pytest.param(
+            {"path": "/api/v1/things", "method": "POST", "json": {"a\x00": 1}}, id="json-key"
+        ),
+        pytest.param(
+            {"path": "/api/v1/things", "method": "POST", "data": {"name": "a\x00b"}}, id="form"
+        ),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_request_is_a_400(
+    client: FlaskClient, request_args: dict[str, object]
+) -> None:
+    """PostgreSQL's text refuses U+0000: it never reaches a view."""
+    response = client.open(**request_args)  # type: ignore[arg-type]
+    assert response.status_code == 400
+    assert "NUL character" in response.get_json()["detail"]
+
+
+def test_a_nul_byte_in_an_uploaded_file_is_just_a_byte(client: FlaskClient) -> None:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert token
+    upload = {"file": (io.BytesIO(b"%PDF-1.7\x00\x00"), "a.pdf"), "csrf_token": token.group(1)}
+    response = client.post("/upload", data=upload, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert response.text == "1"
+
+
+def test_json_nested_past_the_parsers_depth_is_a_400(client: FlaskClient) -> None:
+    response = client.post("/api/v1/things", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == "The JSON body is nested too deeply."
+
+
+class _BrokenChunks(io.RawIOBase):
+    """A request body as gunicorn reads it when the chunked encoding is broken."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: object) -> int:
+        raise InvalidChunkSize(b"zz")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/things", "/form"])
+def test_a_body_gunicorn_cannot_read_is_a_400(english: FlaskClient, path: str) -> None:
+    response = english.post(
+        path,
+        data="a=1&b=2&c=3",
+        content_type="application/x-www-form-urlencoded",
+        environ_overrides={"wsgi.input": _BrokenChunks()},
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("language", "prefix"), [("ja", "エラー:"), ("en", "Error:")])
+def test_an_error_message_tells_screen_readers_error_in_the_pages_language(
+    app: Flask, language: str, prefix: str
+) -> None:
+    field = """{% from "govuk_frontend_jinja/components/input/macro.html" import govukInput %}
+    {{ govukInput({"name": "n", "id": "n", "label": {"text": "N"},
+                   "errorMessage": {"text": "Enter N"}}) }}"""
+    with app.test_request_context(headers={"Cookie": f"kit_lang={language}"}):
+        html = render_template_string(field)
+    assert f'<span class="govuk-visually-hidden">{prefix}</span> Enter N' in html
 
 
 def test_strange_requests_never_get_a_500(

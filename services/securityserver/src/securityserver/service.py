@@ -7,6 +7,12 @@ from securityserver.settings import SecurityServerSettings
 
 #: How long an idle connection to this server stays open (gunicorn's ``--keep-alive``).
 KEEP_ALIVE_SECONDS = 75
+#: Threads of the server's one worker (gunicorn's ``--threads``; the kit's default is 4).
+#: A thread relaying a call waits for the answer, and the answer may need this same server
+#: again: the register checks a consent with the portal through ss-da while ss-da's thread
+#: that relayed the portal's call waits. With 4 threads, 4 such calls at once held every
+#: thread and each ran into its 10 s timeout; waiting threads cost little CPU.
+THREADS = 16
 
 
 def seed(settings: SecurityServerSettings, database: Database) -> list[str]:
@@ -33,6 +39,6 @@ definition = ServiceDefinition(
     worker_class="securityserver.worker.MutualTlsWorker",
     # Connections between security servers (and from the agency's systems) stay open through
     # the pauses of a citizen's journey: the kit's 5 s would make most exchanges after a pause
-    # pay a new mutual-TLS handshake.
-    gunicorn_options=("--keep-alive", str(KEEP_ALIVE_SECONDS)),
+    # pay a new mutual-TLS handshake. The threads: see THREADS.
+    gunicorn_options=("--keep-alive", str(KEEP_ALIVE_SECONDS), "--threads", str(THREADS)),
 )

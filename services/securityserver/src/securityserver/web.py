@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+from gunicorn.http import errors as http_errors
 from sqlmodel import col, select
 from werkzeug.datastructures import EnvironHeaders
 
@@ -97,7 +98,14 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes:
             "the message log accepts",
         )
     stream = environ["wsgi.input"]
-    body = stream.read(limit + 1) if declared is None else stream.read(declared)
+    try:
+        body = stream.read(limit + 1) if declared is None else stream.read(declared)
+    except (http_errors.ParseException, http_errors.NoMoreData) as error:
+        raise ExchangeError(
+            FaultCode.BAD_REQUEST,
+            f"The message body could not be read ({type(error).__name__}): "
+            "a broken chunked encoding, or fewer bytes than Content-Length",
+        ) from None
     if len(body) > limit:
         raise ExchangeError(
             FaultCode.BAD_REQUEST,
@@ -232,7 +240,9 @@ def _int_arg(name: str) -> int | None:
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    # ASCII digits only ("²" is a digit to str.isdigit), and at most 12 of them (the year
+    # 33658): the milliseconds must fit the database's 64-bit integer.
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise ExchangeError(FaultCode.BAD_REQUEST, f"{name} must be Unix seconds")
     return int(value)
 

@@ -443,6 +443,29 @@ def test_a_body_over_the_cap_is_refused_before_anything_is_sent(exchange: Exchan
     assert exchange.call(f"{ECHO}/echo", method="POST", data=b"x" * CAP).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "chunks", [b"zz\r\nabc\r\n0\r\n\r\n", b"3\r\nabcXX0\r\n\r\n"], ids=["size", "terminator"]
+)
+def test_a_body_with_broken_chunks_is_the_clients_error(exchange: Exchange, chunks: bytes) -> None:
+    """gunicorn cannot read it; nothing is sent on, and the fault says whose mistake it was."""
+    seen = len(exchange.provider.seen)
+    host, port = exchange.consumer.removeprefix("http://").split(":")
+    token = "".join(f"{name}: {value}\r\n" for name, value in exchange.token().items())
+    head = (
+        f"POST {ECHO}/echo HTTP/1.1\r\nHost: {host}\r\nX-Road-Client: {PORTAL}\r\n{token}"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=20) as raw:
+        raw.sendall(head.encode() + chunks)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"400", answer
+    assert b"X-Road-Error: Client.BadRequest" in rest
+    assert len(exchange.provider.seen) == seen
+
+
 # -- signatures, hashes and the global configuration (in-process halves) ------------------------
 
 
@@ -740,6 +763,23 @@ def test_operational_monitoring_records_each_message(exchange: Exchange) -> None
         exchange.consumer + "/opmon", headers={"X-Road-Client": PORTAL}, timeout=10
     )
     _fault(anonymous, 500, "Server.ClientProxy.SslAuthenticationFailed")
+
+
+@pytest.mark.parametrize(
+    "query", ["from=%C2%B2", "to=abc", "from=-1", "from=9999999999999", "to=1.5"]
+)
+def test_operational_data_asked_for_a_time_that_is_not_unix_seconds_is_a_bad_request(
+    exchange: Exchange, query: str
+) -> None:
+    """ "²" counts as a digit to Python, and 13 digits of seconds overflow the database's
+    milliseconds: each is the caller's mistake, said as such."""
+    answer = requests.get(
+        f"{exchange.consumer}/opmon?{query}",
+        headers={"X-Road-Client": PORTAL, **exchange.token()},
+        timeout=10,
+    )
+    body = _fault(answer, 400, "Client.BadRequest")
+    assert "Unix seconds" in body["message"]
 
 
 def test_health_is_200_when_ready(exchange: Exchange) -> None:

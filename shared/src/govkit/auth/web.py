@@ -330,9 +330,10 @@ def _good_enough(citizen: Citizen, acr: str | None, max_age: int | None, now: fl
     return max_age is None or now - citizen.auth_time.timestamp() <= max_age
 
 
-def render_signed_in(notice: str) -> str:
+def render_signed_in(notice: str, start: tuple[str, str] | None = None) -> str:
     """The page that says who is signed in here, how, and the agency's identifier for them,
-    with ``notice`` and a way out (``govkit/auth/signed-in.html``); behind
+    with ``notice``, the button ``start`` (its address and text) when the service has
+    something to start, and a way out (``govkit/auth/signed-in.html``); behind
     :func:`login_required`."""
     from govkit.auth.presenters import signed_in_as, signed_in_rows
 
@@ -345,6 +346,7 @@ def render_signed_in(notice: str) -> str:
         signed_in_as=signed_in_as(citizen),
         rows=signed_in_rows(citizen),
         notice=notice,
+        start=start,
         sign_out_text=_("Sign out"),
     )
 

@@ -132,6 +132,9 @@ def verify(text: str, public_keys: dict[str, ec.EllipticCurvePublicKey]) -> QRPa
         payload_bytes = COSE.new().decode(cose_bytes, _cose_key(key, kid))
     except CWTError as exc:
         raise QRSignatureError("the signature does not match") from exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # The cwt library says "Invalid COSE format" and the like with ValueError.
+        raise QRFormatError("qr-not-cose", "not a signed COSE message") from exc
     try:
         payload = cbor2.loads(payload_bytes)
         return QRPayload(
@@ -142,5 +145,5 @@ def verify(text: str, public_keys: dict[str, ec.EllipticCurvePublicKey]) -> QRPa
             claims=dict(payload[DOCUMENT_CLAIM]),
             cose=cose_bytes,
         )
-    except (cbor2.CBORDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (cbor2.CBORDecodeError, KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise QRFormatError("qr-payload", "the signed payload is not a kit document") from exc

@@ -24,6 +24,7 @@ from govkit.service import load_definition
 from govkit.testing.oidc import FakeProvider
 from govkit.testing.pages import check_page
 from govkit.testing.plugin import ServiceAppFactory
+from govkit.testing.robustness import server_errors
 
 
 def _english(app: Flask) -> FlaskClient:
@@ -87,6 +88,18 @@ class SignInContract:
         self, app: Flask, fake_idp: FakeProvider
     ) -> None:
         check_page(fake_idp.sign_in(app.test_client(), self.signed_in_path), lang="ja")
+
+    @pytest.mark.parametrize("visitor", ["signed out", "signed in"])
+    def test_no_bad_input_gives_a_server_error(
+        self, app: Flask, fake_idp: FakeProvider, visitor: str
+    ) -> None:
+        """Every route, fed malformed requests (govkit.testing.robustness), by a visitor and
+        by a signed-in citizen (whose sign-out route is left out)."""
+        client = app.test_client()
+        if visitor == "signed in":
+            fake_idp.sign_in(client, self.signed_in_path)
+        errors = server_errors(app, client, skip=lambda rule: rule.startswith("/auth/logout"))
+        assert not errors, "\n".join(errors)
 
     def test_without_a_registration_sign_in_is_unavailable(
         self, service_app: ServiceAppFactory

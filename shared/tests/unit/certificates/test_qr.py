@@ -183,6 +183,28 @@ def test_malformed_text_is_refused_with_its_code(
     assert verified.value.code == code
 
 
+def _with_known_kid(text: str, *rest: object) -> str:
+    """A COSE_Sign1 whose protected header (and so its kid) is the real one's, followed by
+    ``rest`` instead of the unprotected header, payload and signature."""
+    _kid, cose = qr.parse(text)
+    protected = cbor2.loads(cose).value[0]
+    return _wrap(cbor2.dumps(cbor2.CBORTag(18, [protected, *rest])))
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [(), ({}, None, b"s"), ("x", 1, 2), ({}, b"payload"), ({}, b"p", b"s", b"extra")],
+    ids=["only-the-header", "no-payload", "wrong-types", "no-signature", "five-parts"],
+)
+def test_a_known_kid_over_a_broken_structure_is_not_cose(
+    text: str, key: ec.EllipticCurvePrivateKey, rest: tuple[object, ...]
+) -> None:
+    """Past the kid the cwt library says "Invalid COSE format" with a ValueError: still the
+    text's fault, never an exception out of verify."""
+    with pytest.raises((qr.QRFormatError, qr.QRSignatureError)):
+        qr.verify(_with_known_kid(text, *rest), {KID: key.public_key()})
+
+
 def test_length_limit_boundary() -> None:
     """Exactly MAX_TEXT characters is still parsed (and fails later); one more is too long."""
     at_limit = qr.PREFIX + "0" * (qr.MAX_TEXT - len(qr.PREFIX))

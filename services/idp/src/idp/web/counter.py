@@ -15,12 +15,12 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, PasswordField
 
 from govkit.access import AccessRule
 from govkit.db import get_session
+from govkit.forms import Form
 from govkit.staff import SignInForm, sign_in_notice, sign_in_refusal
 from idp import counter
 from idp.card import CardState, UnknownCard
@@ -100,17 +100,17 @@ def _reader(now: datetime) -> SimulatedCardReader:
 # -- forms ------------------------------------------------------------------------------------
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(Form):
     """Only a CSRF token."""
 
 
-class ResetPinForm(FlaskForm):
+class ResetPinForm(Form):
     identity_checked = BooleanField()
     pin = PasswordField()
     pin_again = PasswordField()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     identity_checked = BooleanField()
     password = PasswordField()
     password_again = PasswordField()
@@ -361,7 +361,7 @@ def _summary(holder: counter.CardHolder) -> list[dict[str, Any]]:
 def _reset_page(
     kind: ResetKind,
     holder: counter.CardHolder,
-    form: FlaskForm,
+    form: Form,
     errors: dict[str, str],
     status: int = 200,
 ) -> tuple[str, int]:

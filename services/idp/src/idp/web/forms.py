@@ -3,18 +3,19 @@ the use cases, which know the card rules)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
+from govkit.forms import Form
 
-class ConfirmForm(FlaskForm):
+
+class ConfirmForm(Form):
     """A form whose only field is its CSRF token (consent, cancel, sign out, withdraw)."""
 
 
-class CardForm(FlaskForm):
+class CardForm(Form):
     card = StringField()
     pin = PasswordField()
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     password = PasswordField()

@@ -6,16 +6,17 @@ once); WTForms provides the CSRF token and the submitted values.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 
+from govkit.forms import Form
 
-class ConfirmForm(FlaskForm):
+
+class ConfirmForm(Form):
     """A form whose only field is its CSRF token (issue, revoke)."""
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     document = FileField()
     qr = TextAreaField()
     freshness = StringField()

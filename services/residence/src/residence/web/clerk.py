@@ -29,13 +29,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from govkit.access import AccessRule
 from govkit.certificates.status import DocumentStatus
 from govkit.clock import today as kit_today
 from govkit.db import get_session
+from govkit.forms import Form
 from govkit.staff import SignInForm, sign_in_notice, sign_in_refusal
 from govkit.web import get_settings
 from residence import backoffice, staff
@@ -110,7 +110,7 @@ def _clerk() -> staff.SignedInClerk:
 # -- forms and messages -----------------------------------------------------------------------
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(Form):
     """Only the CSRF token: the fields are read from the form by the domain's readers."""
 
 

@@ -3,8 +3,9 @@ check the values with the domain's rules, so every message sits on its field).""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+
+from govkit.forms import Form
 
 
 class _Multiple(SelectMultipleField):
@@ -14,7 +15,7 @@ class _Multiple(SelectMultipleField):
         pass
 
 
-class WhoForm(FlaskForm):
+class WhoForm(Form):
     route = StringField()
     member = StringField()
     mandate_id = StringField()
@@ -25,12 +26,12 @@ class WhoForm(FlaskForm):
     evidence = TextAreaField()
 
 
-class ScopeForm(FlaskForm):
+class ScopeForm(Form):
     scope = StringField()
     members = _Multiple()
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     items = _Multiple()
     purpose = StringField()
     copies = StringField()
@@ -38,11 +39,11 @@ class DetailsForm(FlaskForm):
     postal_code = StringField()
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     payment = StringField()
 
 
-class MandateForm(FlaskForm):
+class MandateForm(Form):
     proxy_name = StringField()
     purpose = StringField()
     allow_my_number = BooleanField(false_values=("", "no"))
