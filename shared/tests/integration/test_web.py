@@ -237,7 +237,8 @@ def test_a_body_over_the_limit_gets_a_413_page() -> None:
     assert page.h1 == "ファイルが大きすぎます"
     assert "最大 0 MB" not in page.text()  # 1,024 bytes round to nothing: no misleading limit
     back = page.select_one("main a[href='/upload']")
-    assert back is not None and back.get_text(strip=True) == "フォームに戻る"
+    assert back is not None
+    assert back.get_text(strip=True) == "フォームに戻る"
 
 
 def test_the_413_page_says_the_limit() -> None:

@@ -59,15 +59,14 @@ _JSON_BODIES: tuple[Any, ...] = (
     {"a": {"b": {"c": [[[[{}]]]]}}},
 )
 _JSON_VALUES = (None, 1e308, -1, [], {}, "", True, "%FF", "a" * 5000)
+#: Headers a careless client sends (with the walk's own ``headers`` under them).
 _HEADERS: tuple[dict[str, str], ...] = (
-    {},
     {"Accept": "application/json"},
     {"Accept": "application/xml;q=0.9, */*;q=foo"},
     {"Accept-Language": "xx-YY, *;q=abc"},
     {"Authorization": "Bearer \x7fnot-a-token"},
     {"Authorization": "Basic %%%"},
 )
-
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
@@ -167,7 +166,7 @@ def _requests(
         return
     for query in _QUERIES:
         yield f"query {query[:30]!r}", {"query_string": query}
-    for headers in _HEADERS[1:]:
+    for headers in _HEADERS:
         yield f"headers {headers}", {"headers": headers}
     if method == "GET":
         return
@@ -214,10 +213,10 @@ def _send(
         response = client.open(url, method=method, **request)
     except Exception as error:  # noqa: BLE001 - the walk reports what escaped the app
         return f"{type(error).__name__}: {error}"[:300]
-    status = response.status_code
+    status, body = response.status_code, response.get_data(as_text=True)
     response.close()
     if status in (500, 501) and not deliberate(response):
-        return f"{status} {response.get_data(as_text=True)[:200]!r}"
+        return f"{status} {body[:200]!r}"
     return None
 
 
