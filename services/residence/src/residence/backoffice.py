@@ -28,13 +28,14 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from govkit.certificates.status import DocumentStatus
 from govkit.exchange import exchange_pseudonym
 from residence import repository
+from residence.domain.agency_services import same_address
 from residence.domain.backoffice import (
     HEAD,
     NEW_HOUSEHOLD_PREFIX,
@@ -65,6 +66,9 @@ from residence.staff import SignedInClerk
 MY_NUMBER_PREFIX = "9990"
 MAX_RESULTS = 50
 MOVED_OUT = "moved_out"
+#: An approval claims its request while the copy is sealed (seconds); a claim older than this
+#: was left by an approval that never finished, and the request may be decided again.
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 class NotFound(LookupError):
@@ -541,7 +545,9 @@ def correct_record(
     today: date,
 ) -> Resident:
     """New names and/or a new address. A new address is a move within the city (転居): the
-    old one becomes the previous address, and the event is ``moved_within``."""
+    old one becomes the previous address, and the event is ``moved_within``. A correction
+    that changes nothing (the same address typed differently included) is :class:`Invalid`
+    ``no_change``, and nothing is written."""
     resident = _current(session, register_key, today)
     changed: list[str] = []
     old_names = names_of(resident)
@@ -549,10 +555,13 @@ def correct_record(
                   "name_roman"):  # fmt: skip
         if getattr(old_names, field) != getattr(correction.names, field):
             changed.append(field)
-    _apply_names(resident, correction.names)
     moved = correction.moved_on is not None and (
-        (correction.postal_code, correction.address) != (resident.postal_code, resident.address)
+        correction.postal_code != resident.postal_code
+        or not same_address(correction.address, resident.address)
     )
+    if not changed and not moved:
+        raise Invalid({"family_name": "no_change"})
+    _apply_names(resident, correction.names)
     if moved and correction.moved_on is not None:
         changed += ["address"]
         resident.previous_address = resident.address
@@ -560,8 +569,6 @@ def correct_record(
         resident.postal_code = correction.postal_code
         resident.address_since = correction.moved_on
         resident.address_notified_on = today
-    if not changed:
-        raise Invalid({"family_name": "no_change"})
     repository.save_resident(session=session, resident=resident)
     if moved and correction.moved_on is not None:
         _event(
@@ -689,14 +696,34 @@ def approve_request(
     today: date,
 ) -> Sequence[IssuedCertificate]:
     """Approve a third-party request after review: the copies are issued at once. Never for
-    the adverse party of a support measure on the person (:class:`WrongState`)."""
+    the adverse party of a support measure on the person (:class:`WrongState`).
+
+    The request is first claimed in one conditional update (committed before sealing, which
+    takes seconds and commits on its own), so of two clerks deciding at once, or a double
+    click, exactly one wins; the others get :class:`WrongState` ``"decided"``. A copy that
+    cannot be sealed gives the claim back: the request stays in the queue."""
     found = _pending(session, request_id, today)
     if found.adverse_party:
         raise WrongState("adverse_party")
     request = found.request
-    request.decided_by = clerk.username
-    request.decided_at = now
-    repository.save_request(session=session, request=request)
+    pending = RequestStatus.PENDING_REVIEW.value
+    claimed = repository.claim_request(
+        session=session, request_id=request.id, pending=pending, clerk=clerk.username, at=now,
+        claimed_before=now - CLAIM_TIMEOUT,
+    )  # fmt: skip
+    if not claimed:
+        session.rollback()
+        raise WrongState("decided")
+    session.commit()
+    try:
+        issued = issue(session=session, request_id=request.id, now=now, today=today)
+    except (RuntimeError, OSError) as exc:  # the seal, the trust service, the network
+        session.rollback()
+        repository.release_request(
+            session=session, request_id=request.id, pending=pending, clerk=clerk.username
+        )
+        session.commit()
+        raise IssueFailed(request.id) from exc
     _audit(
         session,
         clerk=clerk,
@@ -707,11 +734,6 @@ def approve_request(
         route=request.route,
         purpose=request.purpose,
     )
-    try:
-        issued = issue(session=session, request_id=request.id, now=now, today=today)
-    except (RuntimeError, OSError) as exc:  # the seal, the trust service, the network
-        session.rollback()
-        raise IssueFailed(request.id) from exc
     session.commit()
     return issued
 
@@ -726,13 +748,22 @@ def refuse_request(
     today: date,
 ) -> CertificateRequest:
     """Refuse a third-party request. The requester sees the generic refusal; the clerk's
-    reason stays in the audit trail (it may concern the person protected)."""
+    reason stays in the audit trail (it may concern the person protected). One conditional
+    update: a request another clerk decided (or is approving) is :class:`WrongState`."""
     request = _pending(session, request_id, today).request
-    request.status = RequestStatus.REFUSED.value
-    request.refusal = Reason.REFUSED.value
-    request.decided_by = clerk.username
-    request.decided_at = now
-    repository.save_request(session=session, request=request)
+    refused = repository.decide_request(
+        session=session,
+        request_id=request.id,
+        pending=RequestStatus.PENDING_REVIEW.value,
+        status=RequestStatus.REFUSED.value,
+        refusal=Reason.REFUSED.value,
+        clerk=clerk.username,
+        at=now,
+        claimed_before=now - CLAIM_TIMEOUT,
+    )
+    if not refused:
+        session.rollback()
+        raise WrongState("decided")
     _audit(
         session,
         clerk=clerk,
@@ -743,6 +774,7 @@ def refuse_request(
         reason=reason.strip(),
     )
     session.commit()
+    session.refresh(request)
     return request
 
 

@@ -34,8 +34,9 @@ STATEMENT_JA = "この写しは、住民票の原本と相違ないことを証�
 STATEMENT_EN = "Certified to be a true copy of the resident record."
 FRESHNESS_JA = "この写しがいつまで有効かは、提出先が判断します。"
 FRESHNESS_EN = "How recent a copy must be is decided by the organisation you give it to."
-#: Attempts at a free status-list index when concurrent issues collide.
-_ATTEMPTS = 5
+#: Attempts at a free status-list index when concurrent issues collide (each lost attempt
+#: is another issue's success, so this many copies may be sealed at once).
+_ATTEMPTS = 20
 
 _PURPOSE_JA = {
     Purpose.BANK: "金融機関への提出",
@@ -206,8 +207,9 @@ def seal_copies(
 def _take_status_index(session: Session, now: datetime) -> int:
     """The next free place in the status list, taken and committed at once (a race for the
     same place is lost by one side's primary key, which takes the next)."""
+    index = -1
     for attempt in range(1, _ATTEMPTS + 1):
-        index = repository.next_certificate_index(session=session)
+        index = max(repository.next_certificate_index(session=session), index + 1)
         try:
             repository.save_status_index(session=session, index=index, at=now)
             session.commit()

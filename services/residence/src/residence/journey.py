@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from govkit.certificates.issuer import DocumentIssuer
@@ -65,6 +66,9 @@ class Answers:
     subject_name: str | None = None
     subject_address: str | None = None
     post_to: str | None = None  # the postal code a printed copy goes to
+    #: The journey's own random id, taken when it started (:func:`new_submission`): one
+    #: journey makes at most one request, however often its last step is sent.
+    submission: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +90,28 @@ class Answers:
 class Outcome:
     request: CertificateRequest
     certificates: list[IssuedCertificate] = field(default_factory=list)
+    #: The journey had already made this request (the last step was sent again).
+    repeated: bool = False
+
+
+def new_submission() -> str:
+    """A journey's id, taken when the citizen starts it (kept with their answers)."""
+    return secrets.token_urlsafe(24)
+
+
+def submitted(session: Session, submission: str | None) -> CertificateRequest | None:
+    """The request a journey already made, if it made one."""
+    if not submission:
+        return None
+    return repository.find_request_by_submission(session=session, submission=submission[:64])
+
+
+def _repeated(session: Session, request: CertificateRequest) -> Outcome:
+    return Outcome(
+        request,
+        list(repository.list_certificates_of_request(session=session, request_id=request.id)),
+        repeated=True,
+    )
 
 
 # -- reading the register -----------------------------------------------------------------------
@@ -267,7 +293,16 @@ def submit_request(
     today: date,
 ) -> Outcome:
     """Record the request and act on the rules' decision: issue the signed copies now, post
-    them to the principal, queue the request for a clerk, or refuse it. One transaction."""
+    them to the principal, queue the request for a clerk, or refuse it. One transaction.
+
+    A journey makes at most one request: when ``answers.submission`` already made one (the
+    last step sent twice, a replayed cookie, two submissions at once), that request is the
+    outcome (``repeated``) and nothing more is written; the unique ``submission`` column
+    settles a race, the loser's sealed copies are never recorded (their status-list places
+    stay unused)."""
+    earlier = submitted(session, answers.submission)
+    if earlier is not None:
+        return _repeated(session, earlier)
     decision, subject = assess(
         session, requester=requester, answers=answers, today=today, check=check
     )
@@ -279,6 +314,7 @@ def submit_request(
     members = copy_members(session, subject, answers, today) if subject else []
     request = CertificateRequest(
         id=new_request_id(today),
+        submission=answers.submission[:64] if answers.submission else None,
         requester_sub=requester_sub,
         requester_pseudonym=requester.pseudonym,
         requester_name=requester.name,
@@ -292,7 +328,8 @@ def submit_request(
         reason=answers.reason,
         evidence=answers.evidence,
         copies=answers.copies,
-        fee_yen=fee if decision.allowed else 0,
+        # the fee paid, or for a request a clerk reviews, the fee due when it is approved
+        fee_yen=fee if decision.allowed or decision.review else 0,
         delivery=decision.delivery.value,
         status=decision.status.value,
         refusal=decision.reason.value if decision.reason else None,
@@ -311,25 +348,33 @@ def submit_request(
             now=now,
             today=today,
         )
-    repository.save_request(session=session, request=request)
-    issuing.record_copies(session=session, request=request, copies=certificates, now=now)
-    repository.save_audit_event(
-        session=session,
-        event=AuditEvent(
-            at=now,
-            actor=f"citizen:{requester_sub}",
-            action="certificate_requested",
-            register_key=request.subject or None,
-            target=request.id,
-            details={
-                "route": request.route,
-                "status": request.status,
-                "refusal": request.refusal,
-                "items": request.items,
-            },
-        ),
-    )
-    session.commit()
+    try:
+        repository.save_request(session=session, request=request)
+        issuing.record_copies(session=session, request=request, copies=certificates, now=now)
+        repository.save_audit_event(
+            session=session,
+            event=AuditEvent(
+                at=now,
+                actor=f"citizen:{requester_sub}",
+                action="certificate_requested",
+                register_key=request.subject or None,
+                target=request.id,
+                details={
+                    "route": request.route,
+                    "status": request.status,
+                    "refusal": request.refusal,
+                    "items": request.items,
+                },
+            ),
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = submitted(session, answers.submission)
+        if earlier is None:
+            raise
+        log.info("certificate request already made", extra={"request_id": earlier.id})
+        return _repeated(session, earlier)
     log.info(
         "certificate request %s",
         request.status,

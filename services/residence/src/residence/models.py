@@ -169,6 +169,10 @@ class CertificateRequest(ResidenceModel, table=True):
 
     #: ``R-`` + the issue date + a random suffix (also the exchange issue id of the case).
     id: str = Field(primary_key=True, max_length=40)
+    #: The random id the citizen's journey took when it started: one journey makes at most
+    #: one request (a replayed or repeated submission finds this one). ``None`` for requests
+    #: made before it was kept.
+    submission: str | None = Field(default=None, unique=True, max_length=64)
     #: Who asked: their pairwise ``sub`` at the city, their exchange pseudonym when they have
     #: one, and their name as the identity provider gave it.
     requester_sub: str = Field(index=True, max_length=255)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select, update
 
 from residence.domain.basic_four import ResidentRecord
@@ -173,9 +175,82 @@ def find_request(*, session: Session, request_id: str) -> CertificateRequest | N
     return session.get(CertificateRequest, request_id)
 
 
+def find_request_by_submission(*, session: Session, submission: str) -> CertificateRequest | None:
+    statement = select(CertificateRequest).where(CertificateRequest.submission == submission)
+    return session.exec(statement).first()
+
+
 def save_request(*, session: Session, request: CertificateRequest) -> None:
     session.add(request)
     session.flush()
+
+
+def _undecided(request_id: str, pending: str, claimed_before: datetime) -> tuple[Any, ...]:
+    """A request still waiting: in ``pending`` and claimed by nobody (or by a clerk whose
+    approval stopped before ``claimed_before`` and never finished)."""
+    return (
+        col(CertificateRequest.id) == request_id,
+        col(CertificateRequest.status) == pending,
+        or_(
+            col(CertificateRequest.decided_by).is_(None),
+            col(CertificateRequest.decided_at) < claimed_before,
+        ),
+    )
+
+
+def claim_request(
+    *,
+    session: Session,
+    request_id: str,
+    pending: str,
+    clerk: str,
+    at: datetime,
+    claimed_before: datetime,
+) -> bool:
+    """Mark a waiting request as being decided by ``clerk``, in one conditional ``UPDATE``
+    (two clerks, or two clicks, cannot both win): ``False`` when it was no longer waiting."""
+    statement = (
+        update(CertificateRequest)
+        .where(*_undecided(request_id, pending, claimed_before))
+        .values(decided_by=clerk, decided_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release_request(*, session: Session, request_id: str, pending: str, clerk: str) -> None:
+    """Give back a claim that came to nothing (the copy could not be sealed)."""
+    statement = (
+        update(CertificateRequest)
+        .where(col(CertificateRequest.id) == request_id)
+        .where(col(CertificateRequest.status) == pending)
+        .where(col(CertificateRequest.decided_by) == clerk)
+        .values(decided_by=None, decided_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(statement)
+
+
+def decide_request(
+    *,
+    session: Session,
+    request_id: str,
+    pending: str,
+    status: str,
+    refusal: str | None,
+    clerk: str,
+    at: datetime,
+    claimed_before: datetime,
+) -> bool:
+    """Move a waiting request to ``status`` in one conditional ``UPDATE``: ``False`` when it
+    was no longer waiting (decided, or being approved, by someone else)."""
+    statement = (
+        update(CertificateRequest)
+        .where(*_undecided(request_id, pending, claimed_before))
+        .values(status=status, refusal=refusal, decided_by=clerk, decided_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
 
 
 def find_certificate(*, session: Session, document_id: str) -> IssuedCertificate | None:
@@ -203,7 +278,9 @@ def list_certificates_of(*, session: Session, owner_sub: str) -> Sequence[Issued
     statement = (
         select(IssuedCertificate)
         .where(IssuedCertificate.owner_sub == owner_sub)
-        .order_by(col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.document_id))
+        .order_by(
+            col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.status_index).desc()
+        )
     )
     return session.exec(statement).all()
 
@@ -233,7 +310,9 @@ def list_certificates_of_owner_pseudonym(
     statement = (
         select(IssuedCertificate)
         .where(IssuedCertificate.owner_pseudonym == owner_pseudonym)
-        .order_by(col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.document_id))
+        .order_by(
+            col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.status_index).desc()
+        )
     )
     return session.exec(statement).all()
 
@@ -348,7 +427,9 @@ def list_certificates_about(*, session: Session, subject: str) -> Sequence[Issue
     statement = (
         select(IssuedCertificate)
         .where(IssuedCertificate.subject == subject)
-        .order_by(col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.document_id))
+        .order_by(
+            col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.status_index).desc()
+        )
     )
     return session.exec(statement).all()
 
@@ -364,4 +445,6 @@ def list_requests_with_status(*, session: Session, status: str) -> Sequence[Cert
 
 
 def find_support_measure(*, session: Session, measure_id: int) -> SupportMeasure | None:
+    if not 0 < measure_id < 2**31:  # an id from a URL, outside the column's integers
+        return None
     return session.get(SupportMeasure, measure_id)

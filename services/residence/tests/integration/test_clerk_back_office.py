@@ -310,6 +310,7 @@ def test_unknown_ids_are_404s(clerk: Browser) -> None:
         "/clerk/support-measures/999/lift",
         "/clerk/support-measures/999/renew",
         "/clerk/support-measures/abc/lift",
+        "/clerk/support-measures/99999999999999999999/lift",
         "/clerk/requests/R-20261125-NOPE",
         "/clerk/certificates/JR-139998-20261125-999999",
     ):
@@ -631,6 +632,29 @@ def test_a_correction_of_names_and_a_move_within_the_city(clerk: Browser, db: Se
     assert errors(page) == {"#moved_on-day": "Enter the date of the move"}
 
 
+@sqlite_only
+@pytest.mark.parametrize(
+    "typed",
+    [{}, {"address": "桜木市中央二丁目５番８号"}, {"address": "桜木市　中央二丁目5番8号 "},
+     {"postal_code": "０００－０１０２"}, {"family_name_kana": "おおの"}],
+)  # fmt: skip
+def test_a_correction_that_changes_nothing_writes_nothing(
+    clerk: Browser, db: Session, typed: dict[str, str]
+) -> None:
+    person = resident(db, "H2-6")
+    before = (person.address, person.postal_code, person.address_since, person.previous_address)
+    answer = clerk.post("/clerk/residents/H2-6/correct", **correction_form(
+        person, **{**typed, **date_fields("moved_on", TODAY)}
+    ))  # fmt: skip
+    page = check_page(answer, status=400, lang="en")
+    assert errors(page)["#family_name"].startswith("Nothing has changed")
+    person = resident(db, "H2-6")
+    after = (person.address, person.postal_code, person.address_since, person.previous_address)
+    assert after == before
+    assert events(db, "H2-6") == []
+    assert audit(db, "correction") == []
+
+
 # -- DV support measures ---------------------------------------------------------------------------
 
 
@@ -687,6 +711,41 @@ def test_a_support_measure_with_mistakes(clerk: Browser, db: Session) -> None:
     }  # fmt: skip
     db.expire_all()
     assert db.exec(select(SupportMeasure).where(SupportMeasure.subject == "H1-2")).all() == []
+
+
+@sqlite_only
+@pytest.mark.parametrize("part", ["day", "month", "year"])
+@pytest.mark.parametrize("typed", ["99999999999999999999", "-1", "²", "１２３４５６７８９０１２３"])
+def test_a_date_too_odd_to_read_is_a_field_error(
+    clerk: Browser, db: Session, part: str, typed: str
+) -> None:
+    answer = clerk.post("/clerk/residents/H1-4/support-measures/new", **{
+        "adverse_name": "山田 太郎", **date_fields("starts_on", TODAY), f"starts_on-{part}": typed,
+    })  # fmt: skip
+    page = check_page(answer, status=400, lang="en")
+    assert errors(page) == {"#starts_on-day": "The start of the measure must be a real date"}
+    db.expire_all()
+    assert db.exec(select(SupportMeasure).where(SupportMeasure.subject == "H1-4")).all() == []
+
+
+@sqlite_only
+def test_dates_are_typed_year_first_in_japanese(clerk: Browser) -> None:
+    clerk.client.set_cookie("kit_lang", "ja")
+    page = check_page(clerk.client.get("/clerk/move-in"), lang="ja")
+    boxes = page.select("#birthdate input")
+    assert [box["name"] for box in boxes] == ["birthdate-year", "birthdate-month", "birthdate-day"]
+    labels = [page.select_one(f"label[for={box['id']}]").get_text(strip=True) for box in boxes]
+    assert labels == ["年", "月", "日"]
+    assert "例：1990 5 12" in page.select_one("#birthdate-hint").get_text()
+    answer = clerk.post("/clerk/move-in", household_choice="new", **{"birthdate-day": "31",
+                        "birthdate-month": "2", "birthdate-year": "1990"})  # fmt: skip
+    page = check_page(answer, status=400, lang="ja")
+    assert "#birthdate-year" in errors(page)
+    clerk.client.set_cookie("kit_lang", "en")
+    page = clerk.page("/clerk/move-in")
+    boxes = page.select("#birthdate input")
+    assert [box["name"] for box in boxes] == ["birthdate-day", "birthdate-month", "birthdate-year"]
+    assert "For example 12 5 1990" in page.select_one("#birthdate-hint").get_text()
 
 
 # -- the review queue ------------------------------------------------------------------------------
@@ -756,6 +815,26 @@ def test_the_queue_lists_requests_and_a_refusal_keeps_its_reason(
     assert "already been decided" in clerk.follow(answer).text()
 
 
+@sqlite_only
+def test_the_review_page_names_people_shows_the_fee_and_japan_time(
+    clerk: Browser, db: Session
+) -> None:
+    request_id = queue_request(db)  # received 01:00 UTC: 10:00 in Japan
+    born = resident(db, "H1-1").birthdate.isoformat()
+    page = clerk.page(f"/clerk/requests/{request_id}", h1="Review a request")
+    rows = {
+        row.select_one(".govuk-summary-list__key").get_text(strip=True):
+        row.select_one(".govuk-summary-list__value").get_text(strip=True)
+        for row in page.select(".govuk-summary-list__row")
+    }  # fmt: skip
+    assert rows["Received"] == "2026-11-25 10:00"
+    assert rows["Person the copy is about"] == f"森下 健太 (born {born})"
+    assert rows["Fee"] == "¥300 (¥300 a copy × 1)"
+    assert "H1-1" not in rows["Person the copy is about"]
+    queue = clerk.page("/clerk/requests").select_one("#queue tbody tr").get_text()
+    assert "2026-11-25 10:00" in queue
+
+
 def test_an_approval_issues_the_copy(
     clerk: Browser, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -785,6 +864,74 @@ def test_an_approval_issues_the_copy(
     assert (request.status, request.decided_by) == ("issued", "shimin")
     (event,) = audit(db, "request_approved")
     assert (event.actor, event.target, event.register_key) == (ACTOR, request_id, "H1-1")
+
+
+def test_clerks_deciding_at_once_make_one_decision(
+    clerk: Browser, city: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three approvals and a refusal of the same request at once: exactly one wins (one copy
+    at most, a status that agrees with it); the others are told it was already decided."""
+    import itertools
+    import threading
+    import time
+
+    request_id = queue_request(db)
+    numbers = itertools.count(900)
+    lock = threading.Lock()
+
+    def issue(*, session: Session, request_id: str, now: datetime, today: date) -> list[Any]:
+        time.sleep(0.2)  # sealing takes a while
+        with lock:
+            number = next(numbers)
+        request = session.get(CertificateRequest, request_id)
+        assert request is not None
+        request.status = "issued"
+        copy = certificate(request_id=request_id, subject=request.subject, now=now)
+        copy.document_id, copy.status_index = f"JR-139998-20261125-{number:06d}", number
+        session.add(copy)
+        session.commit()
+        return [copy]
+
+    monkeypatch.setattr(clerk_views, "issue_approved", issue)
+    cookie_name = city.config["SESSION_COOKIE_NAME"]
+    cookie = clerk.client.get_cookie(cookie_name)
+    assert cookie is not None
+    token = clerk.token()
+    actions = ["approve", "approve", "refuse", "approve"]
+    start = threading.Barrier(len(actions))
+    pages: list[str] = []
+
+    def decide(action: str) -> None:
+        browser = city.test_client()
+        browser.set_cookie("kit_lang", "en")
+        browser.set_cookie(cookie_name, cookie.value)
+        start.wait()
+        answer = browser.post(
+            f"/clerk/requests/{request_id}/{action}",
+            data={"csrf_token": token, "reason": "契約書の写しが提出されない"},
+        )
+        assert answer.status_code == 303
+        pages.append(browser.get(answer.headers["Location"]).get_data(as_text=True))
+
+    threads = [threading.Thread(target=decide, args=(a,)) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(pages) == len(actions)
+    db.expire_all()
+    request = db.get(CertificateRequest, request_id)
+    assert request is not None
+    copies = db.exec(
+        select(IssuedCertificate).where(IssuedCertificate.request_id == request_id)
+    ).all()
+    approved, refused = audit(db, "request_approved"), audit(db, "request_refused")
+    assert len(approved) + len(refused) == 1
+    if approved:
+        assert (request.status, request.refusal, len(copies)) == ("issued", None, 1)
+    else:
+        assert (request.status, request.refusal, len(copies)) == ("refused", "refused", 0)
+    assert sum("already been decided" in page for page in pages) == len(actions) - 1
 
 
 @sqlite_only
@@ -896,6 +1043,41 @@ def test_a_copy_issued_in_error_is_revoked(clerk: Browser, db: Session) -> None:
         clerk.client.get("/clerk/certificates?document_id=JR-NONE"), status=400, lang="en"
     )
     assert errors(page) == {"#document_id": "No copy has this number"}
+
+
+def test_copies_issued_at_the_same_moment_are_listed_newest_first(
+    clerk: Browser, db: Session
+) -> None:
+    at = datetime(2026, 11, 25, 5, 27, tzinfo=UTC)
+    for number in (16, 17):
+        copy = certificate(request_id="R-1", subject="H1-1", now=at)
+        copy.document_id, copy.status_index = f"JR-139998-20261125-{number:06d}", number
+        db.add(copy)
+    db.commit()
+    page = clerk.page("/clerk/residents/H1-1")
+    rows = page.select("#certificates tbody tr")
+    assert [r.select_one("a").get_text(strip=True)[-6:] for r in rows] == ["000017", "000016"]
+    assert "2026-11-25 14:27" in rows[0].get_text()  # Japan time
+
+
+@sqlite_only
+def test_wide_tables_scroll_on_narrow_screens_and_names_never_break(
+    clerk: Browser, db: Session
+) -> None:
+    queue_request(db)
+    db.add(certificate(request_id="R-1", subject="H1-1", now=datetime.now(UTC)))
+    db.commit()
+    pages = [clerk.page(p) for p in ("/clerk/residents/H1-1", "/clerk/?q=森下", "/clerk/requests")]
+    tables = [table for page in pages for table in page.select("table")]
+    assert {"household", "certificates", "residents", "queue"} <= {t["id"] for t in tables}
+    for table in tables:
+        region = table.find_parent("div", class_="kit-table-scroll")
+        assert region is not None, table.get("id")
+        assert (region["tabindex"], region["role"]) == ("0", "region")
+        assert region["aria-label"]
+    names = [n.get_text() for page in pages for n in page.select("table .kit-nowrap")]
+    assert "森下 彩花" in names
+    assert "高木 直子" in names
 
 
 @sqlite_only

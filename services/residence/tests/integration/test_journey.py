@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from govkit.testing import check_page
 from govkit.testing.oidc import DEMO_PERSON, FakeProvider
 from govkit.testing.plugin import RunningTrust
 
@@ -25,6 +26,7 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 PEOPLE = {
     "H1-1": ("森下 健太", "1990-05-12"),
+    "H3-6": ("石川 正男", "1955-08-30"),
     "H3-1": ("石川 亮介", "1983-02-14"),
     "X-3": ("田村 剛", "1965-08-20"),
     "X-1": ("高木 直子", "1979-06-18"),
@@ -177,7 +179,9 @@ def test_the_adverse_party_of_a_support_measure_learns_nothing(citizen) -> None:
     assert strip.sub("", unknown).count("cannot issue") == strip.sub("", page).count("cannot issue")
 
 
-def test_a_third_party_with_a_reason_is_queued_and_never_offered_the_my_number(citizen) -> None:
+def test_a_third_party_with_a_reason_is_queued_and_never_offered_the_my_number(
+    citizen, city: Flask
+) -> None:
     client = citizen("H1-1")
     who = {
         "route": "third_party",
@@ -193,9 +197,20 @@ def test_a_third_party_with_a_reason_is_queued_and_never_offered_the_my_number(c
                                                "items": ["my_number"]})  # fmt: skip
     assert forced.status_code == 400
     assert "never get a copy showing" in forced.get_data(as_text=True)
-    post(client, "/request/details", {"purpose": "bank", "copies": "1"})
+    post(client, "/request/details", {"purpose": "bank", "copies": "2"})
     page = outcome(client, post(client, "/request/check", {}))
     assert "sent for review" in page
+    # the fee the clerk's approval will charge, as the citizen was told it
+    from sqlmodel import select
+
+    from govkit.db import get_database
+    from residence.models import CertificateRequest
+
+    with get_database(city).session() as session:
+        (queued,) = session.exec(
+            select(CertificateRequest).where(CertificateRequest.requester_sub == "sub-H1-1")
+        ).all()
+    assert (queued.status, queued.copies, queued.fee_yen) == ("pending_review", 2, 600)
 
 
 @sqlite_only
@@ -243,6 +258,120 @@ def test_a_mailing_postal_code_must_be_in_the_city(citizen, code: str, message: 
     assert fine.status_code == 302
 
 
+@sqlite_only
+def test_english_pages_say_relationships_and_lists_in_english(citizen) -> None:
+    client = citizen("H1-1")
+    who = check_page(client.get("/request/who"), lang="en")
+    assert "佐伯 節子 (wife's mother)" in who.text()
+    assert "（" not in who.select_one("form").get_text()
+    post(client, "/request/who", {"route": "self"})
+    scope = check_page(client.get("/request/scope"), lang="en")
+    assert "森下 健太 (head of household)" in scope.text()
+    assert "森下 彩花 (wife)" in scope.text()
+    assert "森下 葵 (child)" in scope.text() or "(child)" in scope.text()
+    post(client, "/request/scope", {"members": ["H1-1", "H1-2"]})
+    post(client, "/request/details", {"purpose": "bank", "copies": "1",
+                                      "items": ["head_relationship", "honseki"]})  # fmt: skip
+    check = check_page(client.get("/request/check"), lang="en")
+    on_copy = check.select(".govuk-summary-list__value")[1]
+    assert " ".join(on_copy.get_text().split()) == "森下 健太, 森下 彩花"
+    assert [s.get_text() for s in on_copy.select(".kit-nowrap")] == ["森下 健太", "森下 彩花"]
+    assert "、" not in check.select_one(".govuk-summary-list").get_text()
+    # in Japanese, the register's words as written
+    client.set_cookie("kit_lang", "ja")
+    japanese = check_page(client.get("/request/check"), lang="ja")
+    assert "森下 健太</span>、<span" in japanese.html
+    assert "佐伯 節子（妻の母）" in check_page(client.get("/request/who"), lang="ja").text()
+
+
+@sqlite_only
+def test_a_fresh_details_page_shows_no_error(citizen) -> None:
+    """No field is in error before anything is sent ("items" is also a name of dict's)."""
+    client = citizen("H1-1")
+    post(client, "/request/who", {"route": "self"})
+    post(client, "/request/scope", {"members": ["H1-1"]})
+    page = check_page(client.get("/request/details"), lang="en")
+    assert not page.select(".govuk-error-message, .govuk-error-summary, .govuk-form-group--error")
+    assert "built-in method" not in page.html
+
+
+@sqlite_only
+@pytest.mark.parametrize("typed", ["99999999999999999999", "-18", "²", "١٨"])
+def test_a_letter_of_authority_with_an_odd_date_is_a_field_error(citizen, typed: str) -> None:
+    client = citizen("H3-6")
+    answer = post(client, "/authority/new", {
+        "proxy_name": "高木 直子", "proxy_birthdate-day": typed, "proxy_birthdate-month": "6",
+        "proxy_birthdate-year": "1979", "purpose": "pension", "valid_until-day": "1",
+        "valid_until-month": "1", "valid_until-year": "2027",
+    })  # fmt: skip
+    page = check_page(answer, status=400, lang="en")
+    assert "Enter a real date of birth, for example 18 6 1979" in page.text()
+
+
+def test_a_signed_letter_of_authority_leads_onward(proxy_case, citizen, city: Flask) -> None:
+    """The done page names the way back to the journey and to the portal."""
+    from sqlmodel import select
+
+    from govkit.db import get_database
+    from residence.models import Mandate
+
+    proxy_case()  # 石川 正男 signs a letter (the use case, with a card signature made here)
+    client = citizen("H3-6")
+    with get_database(city).session() as session:
+        mandate = session.exec(select(Mandate)).first()
+    assert mandate is not None
+    page = check_page(client.get(f"/authority/{mandate.id}"), lang="en")
+    links = {a["href"] for a in page.select("#onward a")}
+    assert links == {"/", "http://localhost:8000"}
+
+
+@sqlite_only
+def test_a_letter_of_authority_in_japanese_asks_for_the_year_first(citizen) -> None:
+    client = citizen("H3-6")
+    client.set_cookie("kit_lang", "ja")
+    page = check_page(client.get("/authority/new"), lang="ja")
+    for field in ("proxy_birthdate", "valid_until"):
+        boxes = page.select(f"#{field} input")
+        assert [b["name"].split("-")[1] for b in boxes] == ["year", "month", "day"]
+        labels = [page.select_one(f"label[for={b['id']}]").get_text(strip=True) for b in boxes]
+        assert labels == ["年", "月", "日"]
+    assert "例：1979 6 18" in page.select_one("#proxy_birthdate-hint").get_text()
+    answer = post(client, "/authority/new", {"proxy_name": "高木 直子",
+                  "proxy_birthdate-year": "1979", "proxy_birthdate-month": "2",
+                  "proxy_birthdate-day": "30"})  # fmt: skip
+    page = check_page(answer, status=400, lang="ja")
+    assert "例：1979 6 18" in page.select_one("#proxy_birthdate-error").get_text()
+    assert "例：2026 11 25" in page.select_one("#valid_until-error").get_text()
+
+
+def test_each_of_several_copies_is_labelled_above_its_download(citizen) -> None:
+    client = citizen("H1-1")
+    post(client, "/request/who", {"route": "self"})
+    post(client, "/request/scope", {"members": ["H1-1", "H1-2"]})
+    post(client, "/request/details", {"purpose": "tax", "copies": "2"})
+    answer = post(client, "/request/check", {"payment": "card"})
+    page = check_page(outcome_response(client, answer), lang="en")
+    for number in (1, 2):
+        copy = page.select_one(f"#copy-{number}")
+        assert copy.select_one("h2").get_text(strip=True) == f"Copy {number} of 2"
+        assert "森下 健太, 森下 彩花" in copy.get_text()
+        parts = [el for el in copy.find_all(["dl", "a"]) if el.name == "dl" or el.get("download")]
+        assert [el.name for el in parts] == ["dl", "a"]  # the facts, then their button
+        assert parts[1].get_text(strip=True) == f"Download copy {number} of 2 (PDF)"
+    step = page.select_one("#next-step").get_text()
+    assert "tax procedure" in step
+    assert "bank" not in step
+    assert "landlord" not in step
+    link = page.select_one("#my-documents")
+    assert link["href"] == "http://localhost:8000/my-documents"
+    assert link.get_text() == "Your documents"
+
+
+def outcome_response(client: FlaskClient, response):
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return client.get(response.headers["Location"])
+
+
 def test_nobody_reaches_another_citizens_request_or_copy(citizen) -> None:
     owner = citizen("H1-1")
     page = outcome(owner, ask(owner, {"route": "self"}, {}))
@@ -263,6 +392,88 @@ def test_a_form_without_its_csrf_token_changes_nothing(citizen) -> None:
     assert answer.status_code == 400
     # Nothing was kept: the journey starts again at its first question.
     assert client.get("/request/details").headers["Location"].endswith("/request/who")
+
+
+# -- one journey, one request ---------------------------------------------------------------------
+def ready_to_pay(client: FlaskClient) -> dict[str, str]:
+    """Through the journey to "Check your answers"; the form "Pay and get the copy" sends."""
+    post(client, "/request/who", {"route": "self"})
+    post(client, "/request/scope", {"members": ["H1-1"]})
+    post(client, "/request/details", {"purpose": "bank", "copies": "1"})
+    return {"csrf_token": csrf(client, "/request/check"), "payment": "card"}
+
+
+def requests_and_copies(city: Flask, requester_sub: str) -> tuple[list[str], list[str]]:
+    from sqlmodel import col, select
+
+    from govkit.db import get_database
+    from residence.models import CertificateRequest, IssuedCertificate
+
+    with get_database(city).session() as session:
+        made = session.exec(
+            select(CertificateRequest.id).where(CertificateRequest.requester_sub == requester_sub)
+        ).all()
+        copies = session.exec(
+            select(IssuedCertificate.document_id).where(col(IssuedCertificate.request_id).in_(made))
+        ).all()
+    return list(made), list(copies)
+
+
+def test_paying_twice_or_with_an_old_cookie_makes_one_request(citizen, city: Flask) -> None:
+    client = citizen("H1-1")
+    form = ready_to_pay(client)
+    cookie_name = city.config["SESSION_COOKIE_NAME"]
+    old_cookie = client.get_cookie(cookie_name)
+    assert old_cookie is not None
+    first = client.post("/request/check", data=form)
+    assert first.status_code == 303
+    # a double click: the journey is over, the same outcome
+    again = client.post("/request/check", data=form)
+    assert again.status_code in (302, 303)
+    # the old cookie, replayed with its token: the same request, not a new one
+    client.set_cookie(cookie_name, old_cookie.value)
+    replayed = client.post("/request/check", data=form)
+    assert replayed.status_code == 303
+    assert replayed.headers["Location"] == first.headers["Location"]
+    made, copies = requests_and_copies(city, "sub-H1-1")
+    assert len(made) == 1
+    assert len(copies) == 1
+    assert first.headers["Location"].endswith(f"/requests/{made[0]}")
+    assert "Your copy is ready" in client.get(replayed.headers["Location"]).get_data(as_text=True)
+
+
+def test_submissions_at_once_make_one_request(citizen, city: Flask) -> None:
+    """Eight browsers holding the same cookie press "Pay and get the copy" at once."""
+    import threading
+
+    client = citizen("H1-1")
+    form = ready_to_pay(client)
+    cookie_name = city.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(cookie_name)
+    assert cookie is not None
+    clients = []
+    for _n in range(8):
+        other = city.test_client()
+        other.set_cookie("kit_lang", "en")
+        other.set_cookie(cookie_name, cookie.value)
+        clients.append(other)
+    start = threading.Barrier(len(clients))
+    answers: list[Any] = []
+
+    def pay(browser: FlaskClient) -> None:
+        start.wait()
+        answers.append(browser.post("/request/check", data=form))
+
+    threads = [threading.Thread(target=pay, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [303] * len(clients)
+    made, copies = requests_and_copies(city, "sub-H1-1")
+    assert len(made) == 1
+    assert len(copies) == 1
+    assert {a.headers["Location"] for a in answers} == {f"/requests/{made[0]}"}
 
 
 # -- proxies: letters of authority and card signatures (use cases, signatures made here) ----------

@@ -8,6 +8,7 @@ from flask import Flask
 from govkit.db import Database, upgrade
 from govkit.service import load_definition
 from govkit.testing import check_page
+from govkit.testing.oidc import FakeProvider
 from govkit.testing.sign_in import SignInContract
 
 
@@ -25,6 +26,16 @@ class TestSignIn(SignInContract):
         assert button.get_text(strip=True) == "Start now"
         assert button["href"] == "/request/who"
         assert client.get("/request/who").headers["Location"].startswith("/auth/login")
+
+    def test_the_signed_in_page_leads_into_the_journey(
+        self, app: Flask, fake_idp: FakeProvider
+    ) -> None:
+        client = app.test_client()
+        client.set_cookie("kit_lang", "en")
+        page = check_page(fake_idp.sign_in(client, "/start"), lang="en", h1="You are signed in")
+        button = page.select_one("main a.govuk-button--start")
+        assert button.get_text(strip=True) == "Start now"
+        assert button["href"] == "/request/who"
 
     def test_prepare_says_why_it_did_not_register(self, tmp_path: Path) -> None:
         """As the contract's, except that residence's seed also fills the resident register

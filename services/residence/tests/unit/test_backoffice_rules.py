@@ -38,6 +38,17 @@ def dated(name: str, day: date) -> dict[str, str]:
         (("a", "1", "2000"), (None, "not_real")),
         (("-1", "1", "2000"), (None, "not_real")),
         (("1", "1", "1899"), (None, "too_early")),
+        # never an exception: huge, signed, superscript, other scripts' digits
+        (("99999999999999999999", "1", "2000"), (None, "not_real")),
+        (("1", "99999999999999999999", "2000"), (None, "not_real")),
+        (("1", "1", "99999999999999999999"), (None, "not_real")),
+        (("１" * 30, "1", "2000"), (None, "not_real")),
+        (("1", "-1", "2000"), (None, "not_real")),
+        (("1", "1", "-200"), (None, "not_real")),
+        (("²", "1", "2000"), (None, "not_real")),
+        (("1", "١", "2000"), (None, "not_real")),  # Arabic-Indic one
+        (("1", "1", "２⁰２６"), (None, "not_real")),
+        (("1", "1", "0000"), (None, "not_real")),
     ],
 )
 def test_a_date_in_three_boxes(parts: tuple[str, str, str], expected: Any) -> None:

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from residence.domain.agency_services import same_address
 from residence.domain.identifiers import (
     my_number_problem,
     normalise_digits,
@@ -91,19 +92,27 @@ def normalise_kana(text: str) -> str:
     return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
 
 
+#: Full-width digits (``１８``) as ASCII: the only other digits a date box accepts.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def read_date(day: str, month: str, year: str) -> tuple[date | None, str | None]:
     """A date typed in three boxes (full-width digits allowed): ``(date, None)`` or
-    ``(None, "required" | "incomplete" | "not_real" | "too_early")``."""
-    parts = [unicodedata.normalize("NFKC", p or "").strip() for p in (day, month, year)]
+    ``(None, "required" | "incomplete" | "not_real" | "too_early")``. Anything but 1–2
+    digits for the day and month and 4 for the year is ``not_real`` (a sign, ``²``, other
+    scripts' digits, a number too large for a date)."""
+    parts = [(p or "").translate(_FULL_WIDTH_DIGITS).strip() for p in (day, month, year)]
     if not any(parts):
         return None, "required"
     if not all(parts):
         return None, "incomplete"
-    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts[2]) != 4:
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return None, "not_real"
+    if len(parts[0]) > 2 or len(parts[1]) > 2 or len(parts[2]) != 4:
         return None, "not_real"
     try:
         value = date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None, "not_real"
     if value < EARLIEST:
         return None, "too_early"
@@ -488,11 +497,15 @@ def read_correction(
     municipality: str,
 ) -> Reading[Correction]:
     """Names and address as the clerk corrected them; ``moved_on`` is needed (and read) only
-    when the address or postal code changed; nothing changed at all is ``no_change``."""
+    when the address or postal code changed (the same address typed with full-width digits
+    or other spaces is no change: it stays as written); nothing changed at all is
+    ``no_change``."""
     form = _Form(fields)
     names = _names(form)
     postal_code, address = _address(form, postal_codes=postal_codes, municipality=municipality)
-    moved = (postal_code, address) != (current.postal_code, current.address)
+    moved = postal_code != current.postal_code or not same_address(address, current.address)
+    if not moved:
+        address = current.address
     moved_on = form.date("moved_on") if moved else None
     form.not_future("moved_on", moved_on, today)
     if moved_on and became_resident_on and moved_on < became_resident_on:

@@ -42,6 +42,8 @@ from residence import backoffice, staff
 from residence.domain import backoffice as rules
 from residence.domain.identifiers import mask_my_number
 from residence.models import IssuedCertificate, RegisterEvent, Resident
+from residence.web import dates, wording
+from residence.web.journey import fee_summary
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 
@@ -239,7 +241,8 @@ def messages(problems: Mapping[str, str], order: Sequence[str] = ()) -> dict[str
 
 
 def _anchor(field: str) -> str:
-    return f"#{field}-day" if field in _DATE_FIELDS else f"#{field}"
+    """A date's error links to its first box (the year in Japanese, the day in English)."""
+    return f"#{field}-{dates.order()[0]}" if field in _DATE_FIELDS else f"#{field}"
 
 
 def _expired_form() -> str:
@@ -353,10 +356,20 @@ def _status_tag(resident: Resident, today: date) -> dict[str, str]:
     return {"text": _("Resident"), "classes": "govuk-tag--green"}
 
 
+def _who(resident: Resident) -> str:
+    """A person as staff tell them apart: name and date of birth (not the register's key)."""
+    return _(
+        "%(name)s (born %(date)s)",
+        name=f"{resident.family_name} {resident.given_name}",
+        date=resident.birthdate.isoformat(),
+    )
+
+
 def _resident_row(resident: Resident, today: date) -> dict[str, Any]:
     return {
         "key": resident.register_key,
         "name": f"{resident.family_name} {resident.given_name}",
+        "who": _who(resident),
         "kana": f"{resident.family_name_kana} {resident.given_name_kana}",
         "roman": resident.name_roman,
         "birthdate": resident.birthdate.isoformat(),
@@ -447,7 +460,7 @@ def _event_rows(events: Sequence[RegisterEvent]) -> list[list[dict[str, str]]]:
         [
             {"text": str(_EVENT_KINDS.get(e.kind, e.kind))},
             {"text": e.effective_on.isoformat()},
-            {"text": e.recorded_at.strftime("%Y-%m-%d %H:%M")},
+            {"text": dates.japan_time(e.recorded_at)},
         ]
         for e in events
     ]
@@ -456,7 +469,7 @@ def _event_rows(events: Sequence[RegisterEvent]) -> list[list[dict[str, str]]]:
 def _certificate_row(certificate: IssuedCertificate) -> dict[str, Any]:
     return {
         "document_id": certificate.document_id,
-        "issued_at": certificate.issued_at.strftime("%Y-%m-%d %H:%M"),
+        "issued_at": dates.japan_time(certificate.issued_at),
         "status": _tag(_CERTIFICATE_STATES, certificate.status),
         "href": url_for("clerk.certificate", document_id=certificate.document_id),
     }
@@ -636,6 +649,7 @@ def _move_in_page(values: Mapping[str, str], errors: Mapping[str, str], status: 
         errors=errors,
         status=status,
         categories=[c.value for c in rules.ForeignCategory],
+        birthdate_hint=_("For example %(example)s", example=dates.date_example(date(1990, 5, 12))),
     )
 
 
@@ -1075,7 +1089,7 @@ def _items(codes: Sequence[str]) -> str:
             names.append(str(ITEMS[OptionalItem(code)]))
         except (ValueError, KeyError):
             names.append(code)
-    return "、".join(names) if names else _("None")
+    return wording.join(names) if names else _("None")
 
 
 @bp.get("/requests")
@@ -1083,7 +1097,7 @@ def queue() -> Page:
     rows = [
         {
             "id": r.id,
-            "received": r.created_at.strftime("%Y-%m-%d %H:%M"),
+            "received": dates.japan_time(r.created_at),
             "requester": r.requester_name,
             "subject": f"{subject.family_name} {subject.given_name}" if subject else r.subject,
             "purpose": _purpose(r.purpose),
@@ -1105,18 +1119,16 @@ def _review_page(request_id: str, errors: Mapping[str, str], status: int = 200, 
     subject = found.subject
     rows = [
         _row(_("Request number"), r.id),
-        _row(_("Received"), r.created_at.strftime("%Y-%m-%d %H:%M")),
+        _row(_("Received"), dates.japan_time(r.created_at)),
         _row(_("Requester"), r.requester_name),
-        _row(_("Person the copy is about"),
-             f"{subject.family_name} {subject.given_name} ({subject.register_key})"
-             if subject else r.subject),
+        _row(_("Person the copy is about"), _who(subject) if subject else "—"),
         _row(_("People on the copy"), str(len(r.members))),
         _row(_("Optional items"), _items(r.items)),
         _row(_("Purpose"), _purpose(r.purpose)),
         _row(_("Legitimate interest claimed"), r.reason or "—"),
         _row(_("Evidence described"), r.evidence or "—"),
         _row(_("Copies"), str(r.copies)),
-        _row(_("Fee"), f"¥{r.fee_yen:,}"),
+        _row(_("Fee"), fee_summary(r.fee_yen, r.copies)),
     ]  # fmt: skip
     status_texts = {
         "pending_review": _("Waiting for review"),
@@ -1239,18 +1251,14 @@ def _certificate_page(
         abort(404)
     rows = [
         _row(_("Document number"), certificate.document_id),
-        _row(_("Issued"), certificate.issued_at.strftime("%Y-%m-%d %H:%M")),
-        _row(_("Person the copy is about"),
-             f"{subject.family_name} {subject.given_name} ({subject.register_key})"
-             if subject else certificate.subject),
+        _row(_("Issued"), dates.japan_time(certificate.issued_at)),
+        _row(_("Person the copy is about"), _who(subject) if subject else "—"),
         _row(_("Address on the copy"), certificate.address_at_issue),
         _row(_("Request number"), certificate.request_id),
         _row(_("Status"), str(_tag(_CERTIFICATE_STATES, certificate.status)["text"])),
     ]  # fmt: skip
     if certificate.status_changed_at is not None:
-        rows.append(
-            _row(_("Status changed"), certificate.status_changed_at.strftime("%Y-%m-%d %H:%M"))
-        )
+        rows.append(_row(_("Status changed"), dates.japan_time(certificate.status_changed_at)))
     if certificate.status_reason:
         rows.append(_row(_("Reason"), certificate.status_reason))
     return _page(

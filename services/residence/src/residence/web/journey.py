@@ -33,6 +33,7 @@ from govkit.web import get_settings
 from residence import journey, repository
 from residence.documents import seal
 from residence.domain import fees
+from residence.domain.backoffice import read_date
 from residence.domain.eligibility import PersonOnRegister, Reason, Requester
 from residence.domain.identifiers import (
     my_number_problem,
@@ -43,7 +44,8 @@ from residence.domain.identifiers import (
 from residence.domain.items import STATUTORY_PURPOSES, OptionalItem, Purpose, Route, items_problem
 from residence.domain.mandate import mandate_digest
 from residence.seeding import load_register
-from residence.web import bp
+from residence.web import bp, wording
+from residence.web.dates import date_example, date_items, in_japan
 from residence.web.forms import CheckForm, DetailsForm, MandateForm, ScopeForm, WhoForm
 
 ANSWERS = "residence.answers"
@@ -68,6 +70,22 @@ ITEMS = {
     OptionalItem.FOREIGN_ITEMS: _l("Nationality, status of residence and residence card number"),
     OptionalItem.MY_NUMBER: _l("My Number (個人番号)"),
     OptionalItem.JUMINHYO_CODE: _l("Resident record code (住民票コード)"),
+}
+#: What to do with the copy, for the purpose chosen (whom it goes to).
+NEXT_STEPS = {
+    Purpose.BANK: _l("Give the PDF to the bank or financial institution that asked for it."),
+    Purpose.LANDLORD: _l("Give the PDF to the landlord or estate agent who asked for it."),
+    Purpose.EMPLOYER: _l("Give the PDF to your employer."),
+    Purpose.VEHICLE: _l("Give the PDF to the office where you register the vehicle."),
+    Purpose.OTHER: _l("Give the PDF to the organisation that asked for it."),
+    Purpose.SOCIAL_INSURANCE: _l(
+        "Give the PDF to the office handling your social insurance procedure."
+    ),
+    Purpose.TAX: _l("Give the PDF to the office handling your tax procedure."),
+    Purpose.PENSION: _l("Give the PDF to the office handling your pension procedure."),
+    Purpose.EMPLOYMENT_INSURANCE: _l(
+        "Give the PDF to the office handling your employment insurance procedure."
+    ),
 }
 REFUSALS = {
     Reason.REFUSED: _l(
@@ -130,7 +148,9 @@ def _me() -> PersonOnRegister | None:
 def _page(template: str, errors: dict[str, str], status: int = 200, **context: Any):
     error_list = [{"text": str(text), "href": f"#{field}"} for field, text in errors.items()]
     return (
-        render_template(template, errors=errors, error_list=error_list, **context),
+        render_template(
+            template, errors=errors, error_list=error_list, has_errors=bool(errors), **context
+        ),
         400 if errors and status == 200 else status,
     )
 
@@ -144,7 +164,15 @@ def _save(**changes: Any) -> None:
     session[ANSWERS] = {**_answers(), **changes}
 
 
+def _start(**answers: Any) -> None:
+    """A journey starts afresh (its first answer): its own id goes with the answers, so that
+    it makes at most one request however often its last step is sent."""
+    session[ANSWERS] = {**answers, "submission": journey.new_submission()}
+
+
 def _parsed(data: dict[str, Any]) -> journey.Answers | None:
+    if not isinstance(data.get("submission"), str):
+        return None  # not a journey started here
     try:
         return journey.Answers(
             route=Route(data["route"]),
@@ -160,6 +188,7 @@ def _parsed(data: dict[str, Any]) -> journey.Answers | None:
             subject_name=data.get("subject_name"),
             subject_address=data.get("subject_address"),
             post_to=data.get("post_to"),
+            submission=data["submission"],
         )
     except (KeyError, ValueError, TypeError):
         return None
@@ -168,19 +197,23 @@ def _parsed(data: dict[str, Any]) -> journey.Answers | None:
 def _fee_text(copies: int) -> str:
     settings = get_settings()
     per_copy = fees.per_copy_fee(_today(), settings.certificate_fee_yen)  # type: ignore[attr-defined]
-    total = per_copy * copies
-    if not total:
+    return fee_summary(per_copy * copies, copies)
+
+
+def fee_summary(total: int, copies: int) -> str:
+    """The kit's way of writing a fee: ``¥600 (¥300 a copy × 2)`` / ``600円（1通300円 × 2通）``."""
+    if not total or copies < 1:
         return _("There is no fee.")
     return _(
         "¥%(total)s (¥%(each)s a copy × %(copies)s)",
         total=format_decimal(total),
-        each=format_decimal(per_copy),
+        each=format_decimal(total // copies),
         copies=copies,
     )
 
 
 def _member_label(person: PersonOnRegister) -> str:
-    return f"{person.full_name}（{person.relationship}）"
+    return wording.with_relationship(person.full_name, person.relationship)
 
 
 # -- start --------------------------------------------------------------------------------------
@@ -198,7 +231,10 @@ def start() -> str:
 @login_required(acr="aal3")
 def signed_in() -> str:
     """Who is signed in (single sign-on at work), with the way into the journey."""
-    return render_signed_in(_("You can now ask for a copy of a resident record."))
+    return render_signed_in(
+        _("You can now ask for a copy of a resident record."),
+        start=(url_for("residence.who"), _("Start now")),
+    )
 
 
 # -- 1. who is it for ---------------------------------------------------------------------------
@@ -218,10 +254,10 @@ def who():
         if not form.validate_on_submit():
             errors["route"] = _("The form has expired. Send it again.")
         elif choice == Route.SELF and me is not None:
-            session[ANSWERS] = {"route": Route.SELF.value, "subject": me.register_key}
+            _start(route=Route.SELF.value, subject=me.register_key)
             return redirect(url_for("residence.scope" if others else "residence.details"))
         elif choice.startswith("member:") and member in {p.register_key for p in others}:
-            session[ANSWERS] = {"route": Route.HOUSEHOLD.value, "subject": member}
+            _start(route=Route.HOUSEHOLD.value, subject=member)
             return redirect(url_for("residence.scope"))
         elif choice == Route.PROXY:
             return redirect(url_for("residence.proxy"))
@@ -280,7 +316,7 @@ def _route_page(
         else:
             errors, answers = parse(form)
             if not errors:
-                session[ANSWERS] = answers
+                _start(**answers)
                 return redirect(url_for("residence.details"))
     return _page(template, errors, form=form, page_title=title)
 
@@ -490,7 +526,9 @@ def _detail_answers(
             errors["items"] = str(REFUSALS[Reason(problem)])
     copies_text = (form.copies.data or "").strip()
     copies_digits = normalise_digits(copies_text)
-    if not copies_digits.isdigit() or not 1 <= int(copies_digits) <= settings.max_copies:
+    # ASCII digits only (not "²" or "٣"), and few of them (int() refuses thousands)
+    whole = copies_digits.isascii() and copies_digits.isdigit() and len(copies_digits) <= 9
+    if not whole or not 1 <= int(copies_digits) <= settings.max_copies:
         errors["copies"] = _(
             "Enter a number of copies from 1 to %(most)s", most=settings.max_copies
         )
@@ -517,7 +555,7 @@ def _detail_answers(
     changes = {
         "items": sorted(items),
         "purpose": purpose.value if purpose else None,
-        "copies": int(copies_digits) if copies_digits.isdigit() else 1,
+        "copies": int(copies_digits) if whole else 1,
         "post_to": post_to,
     }
     return errors, changes
@@ -526,7 +564,7 @@ def _detail_answers(
 # -- 4. check your answers, pay, (sign), submit -------------------------------------------------
 def _summary(answers: journey.Answers) -> list[dict[str, Any]]:
     db = get_session()
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str | Markup, str]] = []
     route_text = {
         Route.SELF: _("Me"),
         Route.HOUSEHOLD: _("Someone in my household"),
@@ -545,14 +583,14 @@ def _summary(answers: journey.Answers) -> list[dict[str, Any]]:
         rows.append(
             (
                 _("On the copy"),
-                "、".join(names),
+                wording.join_names(names),
                 "residence.scope"
                 if answers.route in (Route.SELF, Route.HOUSEHOLD)
                 else "residence.who",
             )
         )
     shown = [str(ITEMS[i]) for i in ITEMS if i in answers.items]
-    rows.append((_("Also shown"), "、".join(shown) or _("Nothing else"), "residence.details"))
+    rows.append((_("Also shown"), wording.join(shown) or _("Nothing else"), "residence.details"))
     rows.append((_("For"), str(PURPOSES[answers.purpose]), "residence.details"))
     rows.append((_("Copies"), str(answers.copies), "residence.details"))
     if answers.post_to:
@@ -560,7 +598,7 @@ def _summary(answers: journey.Answers) -> list[dict[str, Any]]:
     return [
         {
             "key": {"text": key},
-            "value": {"text": value},
+            "value": {"html": value} if isinstance(value, Markup) else {"text": value},
             "actions": {
                 "items": [
                     {"href": url_for(endpoint), "text": _("Change"), "visuallyHiddenText": key}
@@ -577,6 +615,9 @@ def check():
     answers = _parsed(_answers())
     if answers is None or not _answers().get("purpose"):
         return redirect(url_for("residence.who"))
+    done = _already_submitted(answers)
+    if done is not None:
+        return done
     sub, requester = _requester()
     today = _today()
     settings = get_settings()
@@ -644,6 +685,9 @@ def signed():
     answers = _parsed(_answers())
     if answers is None:
         return redirect(url_for("residence.who"))
+    done = _already_submitted(answers)
+    if done is not None:
+        return done
     sub, requester = _requester()
     settings = get_settings()
     today = _today()
@@ -652,6 +696,16 @@ def signed():
     if card is None:
         return redirect(url_for("residence.check"))
     return _submit(sub, requester, answers, card.as_json())
+
+
+def _already_submitted(answers: journey.Answers) -> Response | None:
+    """This journey's request, when it has already made one (the last step sent again, or an
+    old copy of the session cookie): its outcome page, never a second request."""
+    earlier = journey.submitted(get_session(), answers.submission)
+    if earlier is None:
+        return None
+    session.pop(ANSWERS, None)
+    return redirect(url_for("residence.outcome", request_id=earlier.id), 303)
 
 
 def _submit(sub: str, requester: Requester, answers: journey.Answers, signature: dict | None):
@@ -682,14 +736,24 @@ def _submit(sub: str, requester: Requester, answers: journey.Answers, signature:
 @login_required(acr="aal3")
 def outcome(request_id: str) -> str:
     sub = _requester()[0]
-    found = journey.my_request(get_session(), sub, request_id[:40])
+    db = get_session()
+    found = journey.my_request(db, sub, request_id[:40])
     if found is None:
         abort(404)
+    names = [p.full_name for key in found.request.members if (p := journey.person(db, key))]
+    count = len(found.certificates)
     certificates = [
         {
             "href": url_for("residence.certificate_pdf", document_id=c.document_id),
             "filename": f"{c.document_id}.pdf",
+            "heading": _("Copy %(number)s of %(count)s", number=number, count=count),
+            "button": (
+                _("Download copy %(number)s of %(count)s (PDF)", number=number, count=count)
+                if count > 1
+                else _("Download the signed copy (PDF)")
+            ),
             "rows": [
+                {"key": {"text": _("On the copy")}, "value": {"html": wording.join_names(names)}},
                 {"key": {"text": _("Document number")}, "value": {"text": c.document_id}},
                 {
                     "key": {"text": _("SHA-256")},
@@ -699,17 +763,39 @@ def outcome(request_id: str) -> str:
                 },
             ],
         }
-        for c in found.certificates
+        for number, c in enumerate(found.certificates, start=1)
     ]
     refusal = REFUSALS.get(Reason(found.request.refusal)) if found.request.refusal else None
+    try:
+        next_step = NEXT_STEPS[Purpose(found.request.purpose)]
+    except ValueError:
+        next_step = NEXT_STEPS[Purpose.OTHER]
+    titles = {
+        "issued": _("Your copy is ready"),
+        "mailed": _("Your request is complete"),
+        "pending_review": _("Your request has been sent for review"),
+    }
     return render_template(
         "residence/journey/result.html",
-        page_title=_("Your request"),
+        page_title=titles.get(found.request.status, _("We cannot issue this copy online")),
         outcome=found.request.status,
         request_id=found.request.id,
         certificates=certificates if found.request.status == "issued" else [],
+        several=count > 1,
         refusal=refusal,
+        next_step=next_step,
+        kept_html=_kept_on_the_portal(),
     )
+
+
+def _kept_on_the_portal() -> Markup:
+    """Where else the copy is: the portal's page, by its own name (「わたしの証明書」), linked."""
+    link = Markup('<a class="govuk-link" id="my-documents" href="%s">%s</a>') % (
+        f"{get_settings().portal_url}/my-documents",
+        _("Your documents"),
+    )
+    text = _("The copy is also kept in %(documents)s on the Madoguchi portal.")
+    return Markup.escape(text) % {"documents": link}
 
 
 @bp.get("/certificates/<document_id>.pdf")
@@ -735,7 +821,7 @@ def my_certificates() -> str:
                 "html": Markup('<a class="govuk-link" href="%s">%s</a>')
                 % (url_for("residence.certificate_pdf", document_id=c.document_id), c.document_id)
             },
-            {"text": c.issued_at.date().isoformat()},
+            {"text": in_japan(c.issued_at).date().isoformat()},
             {"text": _("Revoked") if c.status == "revoked" else _("Valid")},
         ]
         for c in journey.my_certificates(get_session(), sub)
@@ -749,24 +835,13 @@ def my_certificates() -> str:
 
 
 # -- letters of authority -----------------------------------------------------------------------
-def _date_field(prefix: str) -> tuple[date | None, list[dict[str, Any]]]:
-    parts = {
-        name: (request.form.get(f"{prefix}-{name}") or "").strip()
-        for name in ("day", "month", "year")
-    }
-    items = [
-        {
-            "name": name,
-            "value": value,
-            "classes": "govuk-input--width-4" if name == "year" else "govuk-input--width-2",
-        }
-        for name, value in parts.items()
-    ]
-    try:
-        day = date(*(int(normalise_digits(parts[n])) for n in ("year", "month", "day")))
-    except (ValueError, TypeError):
-        return None, items
-    return day, items
+def _date_field(prefix: str) -> date | None:
+    """The date typed in the three boxes ``prefix-day`` … (``None``: not a real date; the
+    back office's reader, so no value, however odd, is more than a field error)."""
+    day, _problem = read_date(
+        *(request.form.get(f"{prefix}-{part}") or "" for part in ("day", "month", "year"))
+    )
+    return day
 
 
 @bp.route("/authority/new", methods=["GET", "POST"])
@@ -778,8 +853,9 @@ def mandate_form():
     today = _today()
     form = MandateForm()
     errors: dict[str, str] = {}
-    birthdate, birth_items = _date_field("proxy_birthdate")
-    until, until_items = _date_field("valid_until")
+    birthdate = _date_field("proxy_birthdate")
+    until = _date_field("valid_until")
+    born_example = date_example(date(1979, 6, 18))
     if request.method == "POST":
         if not form.validate_on_submit():
             errors["proxy_name"] = _("The form has expired. Send it again.")
@@ -788,7 +864,9 @@ def mandate_form():
             if not name or len(name) > MAX_NAME:
                 errors["proxy_name"] = _("Enter the full name of the person you authorise")
             if birthdate is None:
-                errors["proxy_birthdate"] = _("Enter a real date of birth, for example 18 6 1979")
+                errors["proxy_birthdate"] = _(
+                    "Enter a real date of birth, for example %(example)s", example=born_example
+                )
             elif birthdate >= today:
                 errors["proxy_birthdate"] = _("Their date of birth must be in the past")
             try:
@@ -799,7 +877,7 @@ def mandate_form():
             if until is None:
                 errors["valid_until"] = _(
                     "Enter a real date, for example %(example)s",
-                    example=f"{today.day} {today.month} {today.year}",
+                    example=date_example(today),
                 )
             if not errors and birthdate and until and purpose:
                 draft = journey.MandateDraft(
@@ -827,17 +905,18 @@ def mandate_form():
         {"value": p.value, "text": PURPOSES[p], "checked": form.purpose.data == p.value}
         for p in PURPOSES
     ]
-    for item, error in ((birth_items, "proxy_birthdate"), (until_items, "valid_until")):
-        if error in errors:
-            for part in item:
-                part["classes"] += " govuk-input--error"
+    typed = request.form if request.method == "POST" else {}
     return _page(
         "residence/journey/mandate.html",
         errors,
         form=form,
         page_title=_("Authorise someone to ask for your copy"),
         purpose_choices=purpose_choices,
-        date_items={"proxy_birthdate": birth_items, "valid_until": until_items},
+        date_boxes={
+            name: date_items(name, typed, error=name in errors)
+            for name in ("proxy_birthdate", "valid_until")
+        },
+        birthdate_hint=_("For example %(example)s", example=born_example),
     )
 
 
@@ -895,4 +974,5 @@ def mandate_done(mandate_id: str) -> str:
             _("Code"), mandate.id
         ),
         rows=rows,
+        portal_url=get_settings().portal_url,
     )
