@@ -26,11 +26,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     OAuth2Request,
     grants,
 )
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -39,7 +41,8 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from flask import Flask
+from flask import Flask, Request
+from flask import request as flask_request
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jws import extract_compact
@@ -148,8 +151,38 @@ class StoredRequest(OAuth2Request):
         return {}
 
 
+class DeployedRequest(OAuth2Request):
+    """A request to the provider's endpoints, addressed by the provider's configured public URL
+    (its issuer) rather than by the Host header and scheme the WSGI server saw.
+
+    Authlib refuses (``InsecureTransportError``) a request whose URL is plain http to a host
+    other than localhost. Inside the kit that URL says nothing about the transport: under
+    compose the services call ``http://idp:8000/token`` on their own network (the operator's
+    ``KIT_INTERNAL_ROUTES``), behind a TLS-terminating proxy every request arrives as http, and
+    anyone can send any Host header. What the deployment promises is its public URL: https, or
+    http on the loopback for development. So Authlib checks that instead; a provider configured
+    at a plain-http public address gets OAuth errors (see :func:`transport_refused`), never a
+    server error."""
+
+    def __init__(self, request: Request, issuer: str) -> None:
+        super().__init__(request.method, issuer + request.path, headers=request.headers)
+        self._request = request
+        self.payload = FlaskOAuth2Payload(request)
+
+    @property
+    def args(self):
+        return self._request.args
+
+    @property
+    def form(self):
+        return self._request.form
+
+
 class KitServer(AuthorizationServer):
     provider: Provider
+
+    def create_oauth2_request(self, request):
+        return DeployedRequest(flask_request, self.provider.issuer)
 
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
@@ -170,6 +203,16 @@ def _settle_claim(session: Session) -> None:
 
 
 # -- client authentication -----------------------------------------------------------------
+def secret_basic(query_client, request: OAuth2Request):
+    """Authlib's ``client_secret_basic``, except that credentials that do not decode as UTF-8
+    authenticate nobody (Authlib raises ``UnicodeDecodeError``): the request then fails as any
+    other wrong credentials do, 401 ``invalid_client``."""
+    try:
+        return authenticate_client_secret_basic(query_client, request)
+    except UnicodeError:
+        return None
+
+
 class PrivateKeyJWT(JWTBearerClientAssertion):
     """``private_key_jwt`` (RFC 7523 §2.2) with the kit's stricter checks."""
 
@@ -565,6 +608,7 @@ def build_server(app: Flask, provider: Provider) -> KitServer:
         query_client=provider.clients.get,
         save_token=lambda token, request: _save_token(provider, token, request),
     )
+    server.register_client_auth_method("client_secret_basic", secret_basic)
     server.register_client_auth_method("private_key_jwt", PrivateKeyJWT(provider))
     server.register_grant(CodeGrant, [S256Only(required=True), KitOpenIDCode(provider)])
     server.register_grant(RefreshGrant)

@@ -376,6 +376,22 @@ def test_the_search_lists_cards_with_their_state(signed_in: Counter, db: Session
         assert [a.get_text(" ", strip=True) for a in row.select("a")] == ["Reset PIN of 石川 結衣"]
 
 
+def test_in_japanese_a_working_card_is_usable_and_the_table_scrolls(
+    signed_in: Counter, db: Session
+) -> None:
+    """利用可能 (usable), not 処理中 (processing); the wide table scrolls inside its own region
+    at a phone's width instead of widening the page."""
+    adult = card_id_of(db, "H2-1")
+    signed_in.client.set_cookie("kit_lang", "ja")
+    page = check_page(signed_in.client.get("/counter/?q=大野"), lang="ja")
+    row = page.select_one(f"[data-card='{adult}']")
+    assert row.select_one("[data-status=pin]").get_text(strip=True) == "利用可能"
+    assert row.select_one("[data-status=signing]").get_text(strip=True) == "利用可能"
+    region = page.select_one("div.kit-table-scroll")
+    assert (region["tabindex"], region["role"], region["aria-label"]) == ("0", "region", "カード")
+    assert region.select_one("table#cards") is not None
+
+
 def test_two_wrong_pins_show_as_a_count(signed_in: Counter, db: Session) -> None:
     card_id = card_id_of(db, "H2-1")
     reader = SimulatedCardReader(db, datetime.now(UTC))

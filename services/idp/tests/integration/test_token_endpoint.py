@@ -331,3 +331,81 @@ def test_the_benchmark_hook_mints_one_code_per_challenge(provider) -> None:
     for bad in ([], ["plain-challenge"], "not a list"):
         refused = provider.client.post("/__testing/codes", json={**request, "code_challenges": bad})
         assert refused.status_code == 400, bad
+
+
+# -- what a tester sent: never a 500 ---------------------------------------------------------
+
+
+def _secret_client(provider):
+    return provider.register(
+        token_endpoint_auth_method="client_secret_basic",
+        grant_types=["client_credentials"],
+        response_types=[],
+    )
+
+
+@pytest.mark.parametrize("endpoint", ["/token", "/introspect", "/revoke"])
+def test_basic_credentials_that_are_not_utf8_are_wrong_credentials(provider, endpoint) -> None:
+    answer = provider.client.post(
+        endpoint,
+        data={"grant_type": "client_credentials", "token": "x"},
+        headers={"Authorization": "Basic //46AA=="},  # base64 of ff fe 3a 00
+    )
+    assert answer.status_code == 401
+    assert answer.get_json()["error"] == "invalid_client"
+    assert answer.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://idp:8000",  # compose: the services call the provider on their own network
+        "http://evil.example",  # any Host header: it is not what decides the transport
+    ],
+)
+def test_token_introspection_and_revocation_answer_on_the_deployment_network(
+    provider, base_url: str
+) -> None:
+    rp = _secret_client(provider)
+
+    def post(path: str, **form: str):
+        return provider.client.post(path, data=form, headers=rp.basic(), base_url=base_url)
+
+    issued = post("/token", grant_type="client_credentials")
+    assert issued.status_code == 200, issued.get_data(as_text=True)
+    access_token = issued.get_json()["access_token"]
+    assert post("/introspect", token=access_token).get_json()["active"] is True
+    assert post("/revoke", token=access_token).status_code == 200
+    assert post("/introspect", token=access_token).get_json() == {"active": False}
+
+
+def test_an_https_provider_answers_its_internal_plain_http_route(provider_app) -> None:
+    """Behind a TLS-terminating proxy, or on an internal route (KIT_INTERNAL_ROUTES), the
+    requests of an https deployment arrive as plain http."""
+    provider = provider_app(public_url="https://id.example.jp")
+    rp = _secret_client(provider)
+    issued = provider.client.post(
+        "/token",
+        data={"grant_type": "client_credentials"},
+        headers=rp.basic(),
+        base_url="http://idp:8000",
+    )
+    assert issued.status_code == 200, issued.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("endpoint", ["/token", "/introspect", "/revoke"])
+def test_a_provider_configured_at_a_plain_http_public_address_answers_an_oauth_error(
+    provider_app, endpoint: str
+) -> None:
+    provider = provider_app(public_url="http://id.example.jp")
+    rp = _secret_client(provider)
+    answer = provider.client.post(
+        endpoint,
+        data={"grant_type": "client_credentials", "token": "x"},
+        headers=rp.basic(),
+        base_url="http://id.example.jp",
+    )
+    assert answer.status_code == 400
+    assert answer.mimetype == "application/json"
+    assert answer.get_json()["error"] == "invalid_request"
+    assert "https" in answer.get_json()["error_description"]

@@ -41,6 +41,18 @@ class IssuedDocument(PortalModel, table=True):
     owner: str | None = Field(default=None, max_length=64)
 
 
+class StatusIndex(PortalModel, table=True):
+    """A place in the status list, taken before a document is sealed (the index is inside the
+    sealed claims). Taking it is a short transaction of its own, so that concurrent issues never
+    race for the same place while they render and seal, and no write lock is held meanwhile; an
+    index whose document was never recorded stays unused."""
+
+    __tablename__ = "status_index"
+
+    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    allocated_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+
+
 class ConsentRecord(PortalModel, table=True):
     """One decision of a citizen about one consent offer (see ``portal.domain.consents``).
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, func, select
 
-from portal.models import ConsentEvent, ConsentRecord, IssuedDocument
+from portal.models import ConsentEvent, ConsentRecord, IssuedDocument, StatusIndex
 
 
 class RecordNotFound(LookupError):
@@ -27,8 +27,15 @@ def get_document(*, session: Session, document_id: str) -> IssuedDocument:
 
 
 def next_status_index(*, session: Session) -> int:
-    highest = session.exec(select(func.max(IssuedDocument.status_index))).one()
+    """The next free place in the status list (a race for it is lost on the primary key of
+    ``status_index``)."""
+    highest = session.exec(select(func.max(StatusIndex.index))).one()
     return 0 if highest is None else int(highest) + 1
+
+
+def save_status_index(*, session: Session, index: int, at: datetime) -> None:
+    session.add(StatusIndex(index=index, allocated_at=at))
+    session.flush()
 
 
 def list_statuses(*, session: Session) -> Sequence[tuple[int, str]]:

@@ -59,60 +59,76 @@ def issue_specimen(
     valid_until = specimen.valid_until(today, validity_days)
     subject = specimen.SUBJECT
     rows = specimen_rows(subject, valid_until)
-    for attempt in range(3):
-        index = repository.next_status_index(session=session)
-        document_id = specimen.document_id(today, index)
-        issued = issuer.issue(
-            document_id=document_id,
-            document_type=specimen.DOCUMENT_TYPE,
-            title_ja=specimen.TITLE_JA,
-            title_en=specimen.TITLE_EN,
-            issued_on=today,
-            issued_at=now,
-            claims={
-                **specimen.claims(subject, valid_until_day=valid_until),
-                "status": {
-                    "url": f"{portal_url}/api/v1/documents/{document_id}/status",
-                    "list": f"{portal_url}/api/v1/status-lists/documents",
-                    "index": index,
-                },
+    index = take_status_index(session=session, now=now)
+    document_id = specimen.document_id(today, index)
+    issued = issuer.issue(
+        document_id=document_id,
+        document_type=specimen.DOCUMENT_TYPE,
+        title_ja=specimen.TITLE_JA,
+        title_en=specimen.TITLE_EN,
+        issued_on=today,
+        issued_at=now,
+        claims={
+            **specimen.claims(subject, valid_until_day=valid_until),
+            "status": {
+                "url": f"{portal_url}/api/v1/documents/{document_id}/status",
+                "list": f"{portal_url}/api/v1/status-lists/documents",
+                "index": index,
             },
-            qr_claims={
-                "n": subject.name_roman,
-                "v": valid_until.isoformat(),
-                "s": portal_url,
-                "l": index,
-            },
-            statement_ja=specimen.STATEMENT_JA,
-            statement_en=specimen.STATEMENT_EN,
-            verify_url=f"{portal_url}/verify",
-            render=lambda view: render(view, rows),
-        )
-        record = IssuedDocument(
-            id=document_id,
-            document_type=specimen.DOCUMENT_TYPE,
-            status_index=index,
-            issued_on=today,
-            issued_at=now,
-            valid_until=valid_until,
-            sha256=issued.sha256,
-            kid=issued.kid,
-            claims_json=json.dumps(issued.claims, ensure_ascii=False),
-            pdf=issued.pdf,
-            status=DocumentStatus.ISSUED.value,
-            owner=owner,
-        )
+        },
+        qr_claims={
+            "n": subject.name_roman,
+            "v": valid_until.isoformat(),
+            "s": portal_url,
+            "l": index,
+        },
+        statement_ja=specimen.STATEMENT_JA,
+        statement_en=specimen.STATEMENT_EN,
+        verify_url=f"{portal_url}/verify",
+        render=lambda view: render(view, rows),
+    )
+    record = IssuedDocument(
+        id=document_id,
+        document_type=specimen.DOCUMENT_TYPE,
+        status_index=index,
+        issued_on=today,
+        issued_at=now,
+        valid_until=valid_until,
+        sha256=issued.sha256,
+        kid=issued.kid,
+        claims_json=json.dumps(issued.claims, ensure_ascii=False),
+        pdf=issued.pdf,
+        status=DocumentStatus.ISSUED.value,
+        owner=owner,
+    )
+    repository.save_document(session=session, record=record)
+    session.commit()
+    log.info("document issued", extra={"document_id": document_id, "kid": issued.kid})
+    return record
+
+
+#: Tries at taking a status-list place: each try is one short INSERT, and every round of a race
+#: is won by one issue, so this many issues may start at the same moment.
+STATUS_INDEX_ATTEMPTS = 50
+
+
+def take_status_index(*, session: Session, now: datetime) -> int:
+    """The next free place in the status list, taken and committed at once, before the document
+    is rendered and sealed (its index is inside the sealed claims). A race for the same place is
+    lost by one side on the primary key, which reads again and takes a later one; an index
+    whose document is never recorded (sealing failed) stays unused."""
+    index = -1
+    for attempt in range(1, STATUS_INDEX_ATTEMPTS + 1):
+        index = max(repository.next_status_index(session=session), index + 1)
         try:
-            repository.save_document(session=session, record=record)
+            repository.save_status_index(session=session, index=index, at=now)
             session.commit()
         except IntegrityError:
-            # Another worker took the same status index in the meantime: try the next one.
             session.rollback()
-            log.info("status index %s taken; retrying (attempt %s)", index, attempt + 1)
+            log.info("status index %s taken; retrying (attempt %s)", index, attempt)
             continue
-        log.info("document issued", extra={"document_id": document_id, "kid": issued.kid})
-        return record
-    raise RuntimeError("could not allocate a status index after 3 attempts")
+        return index
+    raise RuntimeError(f"no free status index after {STATUS_INDEX_ATTEMPTS} attempts")
 
 
 def revoke_document(
@@ -142,6 +158,19 @@ class Verification:
 UNKNOWN_KEY = frozenset({"unknown-issuer-key", "qr-unknown-key"})
 
 
+def _judge_qr(
+    text: str, trust_list: TrustList, status_source: StatusSource | None, today: date
+) -> Result:
+    """:func:`verify_qr`, whose own errors are verdicts already; anything else a crafted text
+    makes its decoders raise (a COSE structure of the wrong shape, say) means the text holds no
+    signed document of the kit's: that verdict, never a server error."""
+    try:
+        return verify_qr(text, trust=trust_list, status_source=status_source, today=today)
+    except (ValueError, TypeError, LookupError) as exc:
+        log.warning("QR text not decodable", extra={"error": f"{type(exc).__name__}: {exc}"[:200]})
+        return Result(Verdict.NOT_ISSUED, ("qr-not-cose",), source="qr")
+
+
 def verify_document(
     *,
     pdf: bytes | None,
@@ -160,7 +189,7 @@ def verify_document(
     def judge(trust_list: TrustList) -> Result:
         if pdf is not None:
             return verify_pdf(pdf, trust=trust_list, status_source=status_source, today=today)
-        return verify_qr(qr_text or "", trust=trust_list, status_source=status_source, today=today)
+        return _judge_qr(qr_text or "", trust_list, status_source, today)
 
     result = judge(trust.current())
     if UNKNOWN_KEY & set(result.reasons):
@@ -539,7 +568,22 @@ def fetch_my_documents(
             extra={"case_id": case_id, "reason": failure.reason.value, "code": failure.code},
         )
         return DocumentsOutcome(case_id, failure=failure, check_code=code)
-    return DocumentsOutcome(case_id, certificates=certificates, check_code=code)
+    return DocumentsOutcome(case_id, certificates=newest_first(certificates), check_code=code)
+
+
+_UNDATED = datetime.min.replace(tzinfo=UTC)
+
+
+def newest_first(certificates: list[providers.OwnCertificate]) -> list[providers.OwnCertificate]:
+    """Newest first, to the minute the page shows; within a minute the later document number
+    first (whatever order the register listed them in); undated ones last."""
+
+    def key(certificate: providers.OwnCertificate) -> tuple[datetime, str]:
+        issued = utc(certificate.issued_at)
+        minute = issued.replace(second=0, microsecond=0) if issued is not None else _UNDATED
+        return minute, certificate.document_id
+
+    return sorted(certificates, key=key, reverse=True)
 
 
 def fetch_my_document_pdf(

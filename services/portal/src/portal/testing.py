@@ -28,7 +28,9 @@ bp = Blueprint("portal_testing", __name__, url_prefix="/__testing")
 @bp.post("/specimens")
 def backdated_specimen() -> tuple[dict[str, str], int]:
     """Issue a specimen as if on ``issued_on`` (to try freshness rules and expiry)."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, "issued_on (YYYY-MM-DD) required", 'send {"issued_on": "YYYY-MM-DD"}')
     try:
         issued_on = date.fromisoformat(str(body["issued_on"]))
     except (KeyError, ValueError):

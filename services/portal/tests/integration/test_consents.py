@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from govkit.db import get_session
@@ -19,9 +20,8 @@ from portal import repository
 Citizen = Any  # conftest.Citizen
 
 OFFER_EN = (
-    "Let the Madoguchi portal (Digital Agency, JP-KIT/GOV/DA/portal) read your name, address, "
-    "date of birth and sex from Sakuragi City's resident register "
-    "(JP-KIT/GOV/LG-139998/residence/basic-four) to show them in your account"
+    "Let the Madoguchi portal (Digital Agency) read your name, address, date of birth and sex "
+    "from Sakuragi City's resident register to show them in your account"
 )
 
 
@@ -149,6 +149,29 @@ def test_the_pages_in_japanese(citizen: Callable[..., Citizen]) -> None:
     person.page(person.button_href("withdraw"), h1="同意を撤回する")
     page = person.decide("withdraw")
     assert [s for s, _b in cards(page).values()] == ["撤回済み"]
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("en", "Sakuragi City — Resident register: name, address, date of birth and sex"),
+        ("ja", "桜木市 — 住民基本台帳：氏名・住所・生年月日・性別"),
+    ],
+)
+def test_citizens_read_names_not_exchange_codes(
+    citizen: Callable[..., Citizen], language: str, title: str
+) -> None:
+    """What the citizen agrees to names agencies and services; a consent card is headed by them,
+    its number (the check code a citizen may hand on) kept as one of its rows."""
+    person = citizen(language)
+    pages = [person.page("/consents"), person.page(person.button_href("give"))]
+    page = person.decide("give")
+    for shown in [*pages, page]:
+        assert "JP-KIT/" not in shown.text()
+    ((number, _state),) = cards(page).items()
+    card = page.select_one(f"#{number}")
+    assert card.select_one(".govuk-summary-card__title").get_text(strip=True) == title
+    assert number in card.select_one(".govuk-summary-list").get_text(" ", strip=True)
 
 
 def test_a_second_submission_changes_nothing(

@@ -160,6 +160,27 @@ def test_every_use_in_japanese(
     assert rows[1]["outcome"] == "提供せず：同意が撤回されていた"
 
 
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_table_scrolls_on_a_phone_and_agency_names_stay_whole(
+    citizen: Callable[..., Citizen],
+    fake_exchange: FakeExchange,
+    records: list[dict[str, Any]],
+    xid: str,
+    language: str,
+) -> None:
+    """Seven columns do not fit 360 px: the table scrolls in its own focusable region instead
+    of widening the page, and an agency's name never breaks a character a line (デ/ジ/タ/ル/庁)."""
+    answer_with(fake_exchange, xid, records, records[-1]["hash"])
+    page = citizen(language).page("/data-usage")
+    region = page.select_one("div.kit-table-scroll")
+    assert (region["tabindex"], region["role"]) == ("0", "region")
+    assert region["aria-label"] == page.select_one("table caption").get_text(strip=True)
+    assert region.select_one("table.kit-data-usage") is not None
+    agencies = page.select("td[data-column=agency]")
+    assert agencies
+    assert all("kit-nowrap" in cell["class"] for cell in agencies)
+
+
 def test_no_uses_yet(
     citizen: Callable[..., Citizen], fake_exchange: FakeExchange, xid: str
 ) -> None:

@@ -88,6 +88,39 @@ def test_the_citizen_sees_their_certificates_newest_first(
         ]
 
 
+def test_certificates_of_the_same_minute_are_listed_by_number(
+    citizen: Callable[..., Citizen], register: dict[str, Any]
+) -> None:
+    """Newest first to the minute the page shows; within it the later number first, whatever
+    order the register lists them in. The table scrolls in its own region on a phone."""
+    numbers = ["000015", "000014", "000012", "000013"]
+    seconds = {"000015": 50, "000014": 40, "000012": 30, "000013": 10}
+    register["certificates"] = [
+        {
+            "document_id": f"JR-139998-20260520-{n}",
+            "issued_at": f"2026-05-20T05:06:{seconds[n]:02d}Z",
+            "status": "issued",
+            "subject_name": "森下 健太",
+            "members": 1,
+        }
+        for n in numbers
+    ] + [
+        {
+            "document_id": "JR-139998-20260520-000016",
+            "issued_at": "2026-05-20T05:05:59Z",
+            "status": "issued",
+            "subject_name": "森下 健太",
+            "members": 1,
+        }
+    ]
+    page = citizen("en").page("/my-documents")
+    listed = [r["data-document"][-6:] for r in page.select("tr[data-document]")]
+    assert listed == ["000015", "000014", "000013", "000012", "000016"]
+    region = page.select_one("div.kit-table-scroll")
+    assert (region["tabindex"], region["role"]) == ("0", "region")
+    assert region["aria-label"] == "Your residence certificates, newest first"
+
+
 @pytest.mark.usefixtures("register")
 def test_a_download_passes_the_signed_pdf_through(
     citizen: Callable[..., Citizen], fake_exchange: FakeExchange, xid: str

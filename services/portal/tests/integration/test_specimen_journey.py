@@ -15,7 +15,9 @@ and its backdated specimens are judged against freshness rules and expire after 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -175,6 +177,30 @@ def test_issue_download_and_check(
     assert status["changed_at"] is None
     listed = _status_list(visitor.client, kit_root)
     assert unpack(listed["lst"], _index(issuing_app, document_id)) is DocumentStatus.ISSUED
+
+
+def test_specimens_asked_for_at_the_same_moment_all_get_their_own_place(
+    issuing_app: Flask, browser: Callable[..., Browser], kit_root: x509.Certificate
+) -> None:
+    """Eight browsers press the button together: every one gets a certificate, each at its own
+    place in the status list (the place is taken before sealing, in a short transaction)."""
+    visitors = [browser(issuing_app) for _ in range(8)]
+    tokens = [visitor.csrf_token("/certificates/specimen") for visitor in visitors]
+    start = threading.Barrier(len(visitors))
+
+    def press(visitor: Browser, token: str) -> tuple[int, str]:
+        start.wait()
+        response = visitor.client.post("/certificates/specimen", data={"csrf_token": token})
+        return response.status_code, response.headers.get("Location", "")
+
+    with ThreadPoolExecutor(len(visitors)) as pool:
+        answers = list(pool.map(press, visitors, tokens))
+    assert [status for status, _ in answers] == [303] * len(visitors), answers
+    document_ids = [location.rsplit("/", 1)[1] for _, location in answers]
+    indexes = [_index(issuing_app, document_id) for document_id in document_ids]
+    assert len(set(document_ids)) == len(set(indexes)) == len(visitors)
+    listed = _status_list(issuing_app.test_client(), kit_root)
+    assert all(unpack(listed["lst"], index) is DocumentStatus.ISSUED for index in indexes)
 
 
 def test_the_signed_status_answers_carry_their_own_type(
@@ -372,7 +398,11 @@ def test_a_backdated_specimen_expires_after_90_days(
     assert body["freshness"]["fresh"] is True
 
 
-@pytest.mark.parametrize("body", [{}, {"issued_on": "yesterday"}, {"issued_on": None}], ids=repr)
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"issued_on": "yesterday"}, {"issued_on": None}, "x", ["2026-05-20"], 1, None],
+    ids=repr,
+)
 def test_the_testing_endpoint_needs_a_date(
     issuing_portal: Callable[..., Flask], body: dict[str, Any]
 ) -> None:

@@ -33,6 +33,8 @@ from werkzeug.test import encode_multipart
 
 from govkit.certificates import qr
 from govkit.certificates.verify import MAX_PDF_BYTES
+from govkit.testing import check_page, from_security_server
+from portal import services
 from portal.documents import documents
 
 Browser = Any  # conftest.Browser
@@ -350,6 +352,57 @@ def test_garbage_gets_the_verdict_it_deserves_and_never_a_server_error(
             [],
             document_id,
         )
+
+
+def _crafted(text: str) -> list[str]:
+    """COSE_Sign1 structures of the wrong shape around the protected header of a real QR: too
+    short, a missing payload, headers and payload of the wrong types."""
+    cose = cbor2.loads(zlib.decompress(base45.b45decode(text[len(qr.PREFIX) :])))
+    protected = cose.value[0]
+    shapes = ([protected], [protected, {}, None, b"s"], [protected, "x", 1, 2])
+    return [_reencoded(cbor2.dumps(cbor2.CBORTag(18, shape))) for shape in shapes]
+
+
+def test_crafted_qr_texts_are_not_issued_documents_wherever_they_are_checked(
+    issuing_app: Flask, browser: Callable[..., Browser], qr_texts: dict[str, str]
+) -> None:
+    visitor = browser(issuing_app, "en")
+    crafted = _crafted(qr_texts[visitor.issue_specimen()])
+    agency = from_security_server(**{"X-Road-Client": "JP-KIT/GOV/JPS/pension"})
+    for text in crafted:
+        for response in (
+            visitor.client.post("/api/v1/verify", json={"qr": text}),
+            visitor.client.post("/exchange/verification", json={"qr": text}, headers=agency),
+        ):
+            assert response.status_code == 200, response.get_data(as_text=True)
+            body = response.get_json()
+            assert (body["verdict"], body["source"]) == ("not-issued", "qr")
+            assert body["reasons"][0].startswith("qr-")
+            _check_words(body)
+        page = visitor.client.post("/verify", data={"csrf_token": visitor.csrf_token(), "qr": text})
+        assert page.status_code == 303, page.get_data(as_text=True)
+        result = check_page(visitor.client.get("/verify/result"), lang="en")
+        assert result.select_one("[data-verdict]")["data-verdict"] == "not-issued"
+
+
+@pytest.mark.parametrize("error", [ValueError, TypeError, KeyError, IndexError])
+def test_whatever_a_qr_decoder_raises_is_a_verdict_not_a_server_error(
+    issuing_app: Flask, monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    """However govkit's QR check is hardened, the portal never lets a decoder's surprise out."""
+
+    def surprised(*_args: Any, **_kwargs: Any) -> Any:
+        raise error("unexpected")
+
+    monkeypatch.setattr(services, "verify_qr", surprised)
+    response = issuing_app.test_client().post("/api/v1/verify", json={"qr": "MDG1:ABC"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert (body["verdict"], body["reasons"], body["source"]) == (
+        "not-issued",
+        ["qr-not-cose"],
+        "qr",
+    )
 
 
 def test_an_empty_qr_field_with_a_form_post_is_nothing_to_check(issuing_app: Flask) -> None:

@@ -285,12 +285,26 @@ def test_a_specimen_checked_on_the_page(
     check_page(visitor.client.get("/verify/result"), lang=other)
 
 
-def test_something_that_is_not_a_document_checked_on_the_page(
-    issuing_app: Flask, browser: Callable[..., Browser]
+@pytest.mark.parametrize(
+    ("language", "upload", "message"),
+    [
+        ("en", b"GIF89a", "The selected file must be a PDF"),
+        ("en", b"\x89PNG\r\n\x1a\n" + bytes(64), "The selected file must be a PDF"),
+        ("en", b"", "The selected file is empty"),
+        ("en", b" \r\n\t ", "The selected file is empty"),
+        ("ja", b"GIF89a", "選択したファイルはPDFではありません"),
+        ("ja", b"", "選択したファイルは空です"),
+    ],
+)
+def test_a_file_that_is_not_a_pdf_or_is_empty_is_an_error_on_the_file(
+    portal_app: Flask, browser: Callable[..., Browser], language: str, upload: bytes, message: str
 ) -> None:
-    visitor = browser(issuing_app, "en")
-    data = {"csrf_token": visitor.csrf_token(), "document": (io.BytesIO(b"GIF89a"), "cat.gif")}
-    assert visitor.client.post("/verify", data=data).status_code == 303
-    page = visitor.page("/verify/result", h1="This is not a document issued through Madoguchi")
-    assert page.select_one("[data-verdict]")["data-verdict"] == "not-issued"
-    assert page.select_one(".kit-verdict__reasons").get_text(strip=True) == "The file is not a PDF."
+    """Nothing was checked, so there is no verdict (and no "checked from the seal"): the form
+    says what is wrong with the file, GOV.UK style. No trust list is needed to say so."""
+    visitor = browser(portal_app, language)
+    page = _post(visitor, {"document": (io.BytesIO(upload), "cat.gif")}, status=400)
+    assert page.title.startswith("エラー:" if language == "ja" else "Error:")
+    assert _error_links(page) == ["#document"]
+    assert page.select_one(".govuk-error-summary a").get_text(strip=True) == message
+    assert message in page.select_one("#document-error").get_text()
+    assert not page.select("[data-verdict]")

@@ -224,7 +224,7 @@ def test_the_view_in_english(in_language: Any) -> None:
     assert view.reasons == []
     assert _row(view, "Document") == "Specimen certificate"
     assert _row(view, "Document number") == "SPC-20260508-000003"
-    assert _row(view, "Issuer") == "Digital Agency (Madoguchi kit) (GOV/DA)"
+    assert _row(view, "Issuer") == "Digital Agency (GOV/DA)"
     assert _row(view, "Checked from") == "the QR code"
     assert view.freshness_ok is True
     assert view.freshness_text is not None
@@ -235,10 +235,36 @@ def test_the_view_in_japanese_names_the_issuer_in_japanese(in_language: Any) -> 
     with in_language("ja"):
         view = verdict_view(_data(40, "ja", fresh=False, limit="2026-06-07"))
     assert view.title == "この文書は有効です"
-    assert "デジタル庁（窓口キット） (GOV/DA)" in [row.value for row in view.rows]
+    assert "デジタル庁 (GOV/DA)" in [row.value for row in view.rows]
     assert view.freshness_ok is False
     assert view.freshness_text is not None
     assert "令和8年6月7日（2026-06-07）" in view.freshness_text
+
+
+@pytest.mark.parametrize(("language", "expected"), [("ja", "デジタル庁"), ("en", "Digital Agency")])
+def test_the_issuer_reads_the_same_from_the_pdf_and_from_the_qr_code(
+    in_language: Any, language: str, expected: str
+) -> None:
+    """The PDF's data names its issuer; the QR code names only the member, so the check falls
+    back on the seal certificate's name: the page names a known agency the kit's way for both."""
+    from_pdf = _data(3, language)
+    from_pdf["result"]["source"] = "pdf"
+    from_qr = _data(3, language)
+    from_qr["result"]["issuer"].update(
+        name_ja="デジタル庁 見本証明書 (Madoguchi specimen)",
+        name_en="デジタル庁 見本証明書 (Madoguchi specimen)",
+    )
+    key = "発行者" if language == "ja" else "Issuer"
+    with in_language(language):
+        issuers = {_row(verdict_view(data), key) for data in (from_pdf, from_qr)}
+    assert issuers == {f"{expected} (GOV/DA)"}
+
+
+def test_an_agency_the_kit_does_not_know_is_named_as_its_document_says(in_language: Any) -> None:
+    data = _data(3, "en")
+    data["result"]["issuer"] = {"member": "GOV/XY", "name_ja": "某庁", "name_en": "Some Agency"}
+    with in_language("en"):
+        assert _row(verdict_view(data), "Issuer") == "Some Agency (GOV/XY)"
 
 
 def test_without_a_rule_there_is_no_freshness_sentence(in_language: Any) -> None:

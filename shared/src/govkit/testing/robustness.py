@@ -213,10 +213,10 @@ def _send(
         response = client.open(url, method=method, **request)
     except Exception as error:  # noqa: BLE001 - the walk reports what escaped the app
         return f"{type(error).__name__}: {error}"[:300]
-    status, body = response.status_code, response.get_data(as_text=True)
+    status, body = response.status_code, response.get_data()[:200]
     response.close()
     if status in (500, 501) and not deliberate(response):
-        return f"{status} {body[:200]!r}"
+        return f"{status} {body.decode('utf-8', 'replace')!r}"
     return None
 
 

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from flask import Blueprint, Response, current_app, request
 from sqlmodel import Session
 
@@ -139,12 +140,25 @@ def _small_form() -> Response | None:
     return None
 
 
+def _plain_http() -> Response:
+    """The provider's public URL is plain http away from the loopback: OAuth 2 needs TLS
+    (RFC 6749 §1.6), so Authlib serves nothing there (see idp.oauth.DeployedRequest)."""
+    return _oauth_error(
+        400,
+        "invalid_request",
+        "this provider's public URL is plain http: OAuth 2 needs https (or localhost)",
+    )
+
+
 @bp.post("/token")
 def token() -> Response:
     refused = _small_form()
     if refused is not None:
         return refused
-    response = current_app.extensions["idp.server"].create_token_response()
+    try:
+        response = current_app.extensions["idp.server"].create_token_response()
+    except InsecureTransportError:
+        return _plain_http()
     session = get_session()
     session.commit()
     if next(_TOKEN_REQUESTS) % HOUSEKEEPING_EVERY == 0:
@@ -170,7 +184,10 @@ def introspect() -> Response:
     refused = _small_form()
     if refused is not None:
         return refused
-    response = current_app.extensions["idp.server"].create_endpoint_response("introspection")
+    try:
+        response = current_app.extensions["idp.server"].create_endpoint_response("introspection")
+    except InsecureTransportError:
+        return _plain_http()
     get_session().commit()
     return response
 
@@ -180,7 +197,10 @@ def revoke() -> Response:
     refused = _small_form()
     if refused is not None:
         return refused
-    response = current_app.extensions["idp.server"].create_endpoint_response("revocation")
+    try:
+        response = current_app.extensions["idp.server"].create_endpoint_response("revocation")
+    except InsecureTransportError:
+        return _plain_http()
     get_session().commit()
     return response
 

@@ -3,6 +3,7 @@ the citizen's account page. Views gather values, call one use case and render or
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,17 @@ SCOPE_LABELS = {
     "my_number": _l("Your My Number (only services the law allows receive it)"),
     "offline_access": _l("Keep access to these details while you are not signed in"),
 }
+
+
+#: Kana, kanji and full-width forms: a name written in Japanese.
+_JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def name_language(name: str) -> str | None:
+    """The language of a client's name when it is written in Japanese (``"ja"``), for its
+    ``lang`` attribute on pages in English. A registration has one ``client_name`` and no
+    language tag: the script is all there is to go on."""
+    return "ja" if _JAPANESE_SCRIPT.search(name) else None
 
 
 def _journey() -> signin.Journey:
@@ -159,6 +171,7 @@ def _login_page(txn: LoginTransaction, form: CardForm, error: str | None, status
             "idp/login.html",
             page_title=_("Sign in with your My Number card"),
             client_name=client.client_name if client else "",
+            client_lang=name_language(client.client_name) if client else None,
             txn=txn,
             form=form,
             cards=_cards(),
@@ -267,6 +280,7 @@ def consent(txn: str) -> Response | tuple[str, int]:
         "idp/consent.html",
         page_title=_("Share your details with %(client)s?", client=client.client_name),
         client_name=client.client_name,
+        client_lang=name_language(client.client_name),
         scopes=[str(SCOPE_LABELS[s]) for s in missing if s in SCOPE_LABELS],
         txn=transaction,
         form=ConfirmForm(),
@@ -296,6 +310,7 @@ def _sign_page(txn: LoginTransaction, form: SignForm, error: str | None, status:
             "idp/sign.html",
             page_title=_("Sign with your My Number card"),
             client_name=client.client_name if client else "",
+            client_lang=name_language(client.client_name) if client else None,
             purpose=request_.sign_purpose,
             digest=request_.sign_digest,
             citizen=citizen,
@@ -419,10 +434,12 @@ def account() -> str:
     if citizen is not None:
         for row in repository.consents(db, citizen.id):
             client = provider().clients.get(row.client_id)
+            name = client.client_name if client else row.client_id
             consents.append(
                 {
                     "client_id": row.client_id,
-                    "client_name": client.client_name if client else row.client_id,
+                    "client_name": name,
+                    "client_lang": name_language(name),
                     "scopes": [
                         str(SCOPE_LABELS[s]) for s in row.scope.split() if s in SCOPE_LABELS
                     ],
@@ -441,6 +458,7 @@ def account() -> str:
         else "",
         consents=consents,
         passkeys=passkey_pages.account_section(citizen, current),
+        sign_in_url=f"{get_settings().portal_url}/auth/login?next=/account",
         form=ConfirmForm(),
     )
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from govkit.certificates.wareki import both
+from portal.domain import usage
 from portal.providers import Reason
 from portal.services import AddressOutcome
 
@@ -107,6 +108,17 @@ def _age(days: int) -> str:
     return ngettext("issued %(num)d day ago", "issued %(num)d days ago", days)
 
 
+def issuer_name(issuer: dict[str, Any], language: str) -> str:
+    """The issuer's name, by the member code the seal was checked against: the kit's name for an
+    agency it knows, the same whether the PDF (whose data names its issuer) or the QR code (which
+    names only the member) was checked; for an agency it does not know, the name the document
+    gives, if any."""
+    known = usage.AGENCIES.get(issuer.get("member") or "")
+    if known is not None:
+        return known[0] if language == "ja" else known[1]
+    return str(issuer.get("name_ja" if language == "ja" else "name_en") or "")
+
+
 def verdict_view(data: dict[str, Any]) -> VerdictView:
     result = data["result"]
     verdict = result["verdict"]
@@ -118,8 +130,8 @@ def verdict_view(data: dict[str, Any]) -> VerdictView:
         rows.append(SummaryRow(_("Document number"), result["document_id"]))
     issuer = result.get("issuer") or {}
     if issuer.get("member"):
-        name = issuer.get("name_ja") if data.get("language") == "ja" else issuer.get("name_en")
-        rows.append(SummaryRow(_("Issuer"), f"{name or ''} ({issuer['member']})".strip()))
+        name = issuer_name(issuer, "ja" if data.get("language") == "ja" else "en")
+        rows.append(SummaryRow(_("Issuer"), f"{name} ({issuer['member']})".strip()))
     freshness = data.get("freshness")
     if result.get("issued_on"):
         issued_on = date.fromisoformat(result["issued_on"])

@@ -90,6 +90,17 @@ def read_upload() -> tuple[bytes | None, str | None, str | None]:
     return pdf, qr_text, None
 
 
+def file_problem(pdf: bytes) -> str | None:
+    """What is wrong with the chosen file before any seal can be looked for: on the page an
+    empty file or one that is not a PDF is a mistake in the form, not a verdict (the API, which
+    has no form, answers it with the verdict ``not-issued``)."""
+    if not pdf.strip():
+        return _("The selected file is empty")
+    if not pdf.startswith(b"%PDF-"):
+        return _("The selected file must be a PDF")
+    return None
+
+
 @bp.post("/verify")
 def verify_submit() -> Response | tuple[str, int]:
     form = VerifyForm()
@@ -97,6 +108,8 @@ def verify_submit() -> Response | tuple[str, int]:
         return _form_page(form, {"document": _("The form has expired. Send it again.")}, 400)
     errors: dict[str, str] = {}
     pdf, qr_text, upload_error = read_upload()
+    if upload_error is None and pdf is not None:
+        upload_error = file_problem(pdf)
     if upload_error:
         errors["document"] = upload_error
     rule, rule_error = read_rule(form.freshness.data, form.custom_days.data)

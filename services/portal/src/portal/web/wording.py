@@ -125,17 +125,17 @@ REFUSALS = {
     "not-the-owner": _l("it was not asked for you"),
 }
 
+#: What the citizen agrees to, in words: agencies and services by name (their exchange codes
+#: are for the agencies' systems, not for the citizen).
 OFFERS = {
     BASIC_FOUR.key: _l(
-        "Let the Madoguchi portal (Digital Agency, JP-KIT/GOV/DA/portal) read your name, "
-        "address, date of birth and sex from Sakuragi City's resident register "
-        "(JP-KIT/GOV/LG-139998/residence/basic-four) to show them in your account"
+        "Let the Madoguchi portal (Digital Agency) read your name, address, date of birth and "
+        "sex from Sakuragi City's resident register to show them in your account"
     ),
     ADDRESS_CHECK.key: _l(
         "Let anyone you give this consent's number to, such as a bank or a landlord, ask "
-        "Sakuragi City's resident register (JP-KIT/GOV/LG-139998/residence/address-check) "
-        "through the Madoguchi portal whether you still live at the address on a residence "
-        "certificate about you"
+        "Sakuragi City's resident register through the Madoguchi portal whether you still live "
+        "at the address on a residence certificate about you"
     ),
 }
 
@@ -335,6 +335,8 @@ class ConsentCard:
     """One consent record, ready for the "Your consents" page."""
 
     id: str
+    #: The card's heading: the agency holding the data and its service, by name.
+    title: str
     offer_text: str
     status_text: str
     status_class: str
@@ -361,12 +363,27 @@ def consent_card(consent: consents.Consent, *, current: bool) -> ConsentCard:
             actions.append(_action(action, consent.offer, consent.id))
     return ConsentCard(
         id=consent.id,
+        title=offer_title(consent.offer),
         offer_text=str(OFFERS.get(consent.offer, consent.offer)),
         status_text=str(status_text),
         status_class=status_class,
         current=current,
         rows=rows,
         actions=actions,
+    )
+
+
+def offer_title(offer_key: str) -> str:
+    """``Sakuragi City — Resident register: name, address, …``: who holds the data the consent
+    is about, and which of their services releases it."""
+    offer = consents.OFFERS.get(offer_key)
+    if offer is None:
+        return offer_key
+    holder = usage.agency_of(offer.provider_service).name(current_language())
+    return _(
+        "%(agency)s — %(service)s",
+        agency=holder,
+        service=service_text(offer.provider_service),
     )
 
 
