@@ -51,17 +51,20 @@ Feature: Check a signed certificate
     When the clerk checks the certificate's PDF on the portal
     Then the clerk is told "この文書は有効期限が切れています"
 
-  Scenario Outline: Garbage is refused with a clear reason
+  Scenario Outline: A file that is not a PDF is sent back to the form
     When the clerk uploads <file> named "<name>"
-    Then the clerk is told "窓口から発行された文書ではありません"
-    And the reason given is "<reason>"
+    Then the clerk is asked to choose another file: "<message>"
 
     Examples:
-      | file          | name        | reason                         |
-      | a text file   | notes.txt   | ファイルがPDFではありません。    |
-      | an empty file | empty.pdf   | ファイルが空です。               |
-      | a picture     | scan.png    | ファイルがPDFではありません。    |
-      | a broken PDF  | broken.pdf  | PDFが壊れているため、読み取れません。 |
+      | file          | name        | message                      |
+      | a text file   | notes.txt   | 選択したファイルはPDFではありません |
+      | an empty file | empty.pdf   | 選択したファイルは空です           |
+      | a picture     | scan.png    | 選択したファイルはPDFではありません |
+
+  Scenario: A broken PDF is refused with a clear reason
+    When the clerk uploads a broken PDF named "broken.pdf"
+    Then the clerk is told "窓口から発行された文書ではありません"
+    And the reason given is "PDFが壊れているため、読み取れません。"
 
   Scenario: A relying party reads the verdict in English
     Given Kenta has a specimen certificate from the portal

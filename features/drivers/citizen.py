@@ -130,6 +130,15 @@ class Citizen:
         if days is not None:
             self.page.fill("#custom_days", str(days))
 
+    def field_error(self, field: str) -> str:
+        """The error message on a form field, without the screen readers' "Error:"."""
+        message = self.page.locator(f"#{field}-error")
+        hidden = message.locator(".govuk-visually-hidden").inner_text()
+        return message.inner_text().removeprefix(hidden).strip()
+
+    def error_summary(self) -> list[str]:
+        return [a.inner_text().strip() for a in self.page.locator(".govuk-error-summary a").all()]
+
     def verdict(self) -> str:
         return self.page.locator(".kit-verdict__title").inner_text().strip()
 

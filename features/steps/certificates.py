@@ -98,6 +98,13 @@ def clerk_told(clerk: Citizen, verdict: str) -> None:
     assert clerk.verdict() == verdict, clerk.verdict_reasons()
 
 
+@then(parsers.parse('the clerk is asked to choose another file: "{message}"'))
+def asked_for_another_file(clerk: Citizen, message: str) -> None:
+    assert clerk.field_error("document") == message
+    assert clerk.error_summary() == [message]
+    assert clerk.page.locator(".kit-verdict").count() == 0
+
+
 @then(parsers.parse('the reason given is "{reason}"'))
 @then(parsers.parse("理由として「{reason}」と表示される"))
 def reason_given(clerk: Citizen, reason: str) -> None:
