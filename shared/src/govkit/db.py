@@ -16,6 +16,7 @@ Services own their tables; govkit only provides the pipes:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry, sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -36,6 +38,7 @@ NAMING_CONVENTION = {
 }
 
 _EXTENSION = "govkit.db"
+log = logging.getLogger(__name__)
 
 
 def new_registry() -> registry:
@@ -128,6 +131,33 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_database().session()
     return g.db_session
+
+
+def take_next_free(
+    session: Session,
+    *,
+    next_free: Callable[[], int],
+    take: Callable[[int], None],
+    attempts: int = 50,
+) -> int:
+    """Take the next free value of a unique key (a place in a status list) and commit it at
+    once, in a short transaction of its own. ``next_free()`` reads the first value not yet
+    taken; ``take(value)`` inserts it (the caller's repository; the key refuses a duplicate).
+    When another process took the same value first, the insert fails on the key, and the next
+    value is tried: each round of a race is won by someone, so ``attempts`` processes may
+    start at the same moment. :class:`RuntimeError` after that many lost rounds."""
+    value = -1
+    for attempt in range(1, attempts + 1):
+        value = max(next_free(), value + 1)
+        try:
+            take(value)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.info("value %s already taken; trying the next (attempt %s)", value, attempt)
+            continue
+        return value
+    raise RuntimeError(f"no free value after {attempts} attempts")
 
 
 def _close_session(_exc: BaseException | None) -> None:

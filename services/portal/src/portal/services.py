@@ -19,6 +19,7 @@ from govkit.certificates.status import DocumentStatus
 from govkit.certificates.trustlist import TrustList, TrustListStore
 from govkit.certificates.verify import Result, StatusSource, Verdict, verify_pdf, verify_qr
 from govkit.certificates.wareki import both
+from govkit.db import take_next_free
 from portal import providers, repository
 from portal.domain import consents, freshness, specimen, usage
 from portal.models import ConsentEvent, ConsentRecord, IssuedDocument
@@ -114,21 +115,14 @@ STATUS_INDEX_ATTEMPTS = 50
 
 def take_status_index(*, session: Session, now: datetime) -> int:
     """The next free place in the status list, taken and committed at once, before the document
-    is rendered and sealed (its index is inside the sealed claims). A race for the same place is
-    lost by one side on the primary key, which reads again and takes a later one; an index
-    whose document is never recorded (sealing failed) stays unused."""
-    index = -1
-    for attempt in range(1, STATUS_INDEX_ATTEMPTS + 1):
-        index = max(repository.next_status_index(session=session), index + 1)
-        try:
-            repository.save_status_index(session=session, index=index, at=now)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            log.info("status index %s taken; retrying (attempt %s)", index, attempt)
-            continue
-        return index
-    raise RuntimeError(f"no free status index after {STATUS_INDEX_ATTEMPTS} attempts")
+    is rendered and sealed (its index is inside the sealed claims); an index whose document is
+    never recorded (sealing failed) stays unused."""
+    return take_next_free(
+        session,
+        next_free=lambda: repository.next_status_index(session=session),
+        take=lambda index: repository.save_status_index(session=session, index=index, at=now),
+        attempts=STATUS_INDEX_ATTEMPTS,
+    )
 
 
 def revoke_document(

@@ -13,12 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from govkit.certificates.issuer import DocumentIssuer, DocumentView
 from govkit.certificates.status import DocumentStatus
 from govkit.certificates.wareki import wareki
+from govkit.db import take_next_free
 from residence import repository
 from residence.domain.eligibility import PersonOnRegister, RequestStatus
 from residence.domain.items import Delivery, OptionalItem, Purpose, printed_items
@@ -205,20 +205,13 @@ def seal_copies(
 
 
 def _take_status_index(session: Session, now: datetime) -> int:
-    """The next free place in the status list, taken and committed at once (a race for the
-    same place is lost by one side's primary key, which takes the next)."""
-    index = -1
-    for attempt in range(1, _ATTEMPTS + 1):
-        index = max(repository.next_certificate_index(session=session), index + 1)
-        try:
-            repository.save_status_index(session=session, index=index, at=now)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            log.info("status index %s taken; retrying (attempt %s)", index, attempt)
-            continue
-        return index
-    raise RuntimeError(f"no free status index after {_ATTEMPTS} attempts")
+    """The next free place in the status list, taken and committed at once."""
+    return take_next_free(
+        session,
+        next_free=lambda: repository.next_certificate_index(session=session),
+        take=lambda index: repository.save_status_index(session=session, index=index, at=now),
+        attempts=_ATTEMPTS,
+    )
 
 
 def record_copies(
