@@ -827,12 +827,12 @@ def test_the_review_page_names_people_shows_the_fee_and_japan_time(
         row.select_one(".govuk-summary-list__value").get_text(strip=True)
         for row in page.select(".govuk-summary-list__row")
     }  # fmt: skip
-    assert rows["Received"] == "2026-11-25 10:00"
+    assert rows["Received"] == "25 November 2026, 10:00"
     assert rows["Person the copy is about"] == f"森下 健太 (born {born})"
     assert rows["Fee"] == "¥300 (¥300 a copy × 1)"
     assert "H1-1" not in rows["Person the copy is about"]
     queue = clerk.page("/clerk/requests").select_one("#queue tbody tr").get_text()
-    assert "2026-11-25 10:00" in queue
+    assert "25 November 2026, 10:00" in queue
 
 
 def test_an_approval_issues_the_copy(
@@ -1057,7 +1057,7 @@ def test_copies_issued_at_the_same_moment_are_listed_newest_first(
     page = clerk.page("/clerk/residents/H1-1")
     rows = page.select("#certificates tbody tr")
     assert [r.select_one("a").get_text(strip=True)[-6:] for r in rows] == ["000017", "000016"]
-    assert "2026-11-25 14:27" in rows[0].get_text()  # Japan time
+    assert "25 November 2026, 14:27" in rows[0].get_text()  # Japan time
 
 
 @sqlite_only

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from govkit.clock import JST
+from govkit.i18n import format_instant
 
 if TYPE_CHECKING:  # govkit.auth.web imports this module (for every page's context)
     from govkit.auth.web import Citizen
@@ -37,7 +37,7 @@ def signed_in_rows(citizen: Citizen) -> list[dict[str, Any]]:
     rows.append(
         {"key": {"text": _("Signed in with")}, "value": {"text": how_signed_in(citizen.acr)}}
     )
-    when = citizen.auth_time.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    when = format_instant(citizen.auth_time)
     rows.append({"key": {"text": _("Signed in at")}, "value": {"text": when}})
     return rows
 

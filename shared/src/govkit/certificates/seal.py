@@ -49,6 +49,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError, set_tsp_headers
 from pyhanko.stamp.static import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from govkit.certificates.keys import der
@@ -166,14 +167,23 @@ class Sealer:
         self._local = threading.local()
 
     def _validation_context(self) -> ValidationContext:
-        """A per-thread context whose fetched OCSP responses and CRLs are reused a while."""
+        """A context for this moment, whose fetchers (one per thread) reuse the OCSP
+        responses and CRLs they fetched for a while.
+
+        A context validates at the moment it was made: reused whole, it would judge an OCSP
+        response fetched seconds later as issued after that moment ("too recent") and the
+        seal would fail, as it did when threads waited on each other. So the context is new
+        for every seal and only its fetchers' cache is kept."""
         created = getattr(self._local, "created", 0.0)
         if time.monotonic() - created > self._revinfo_reuse:
-            self._local.context = ValidationContext(
-                trust_roots=self._roots, allow_fetching=True, revocation_mode="hard-fail"
-            )
+            self._local.fetchers = RequestsFetcherBackend().get_fetchers()
             self._local.created = time.monotonic()
-        return self._local.context
+        return ValidationContext(
+            trust_roots=self._roots,
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+            fetchers=self._local.fetchers,
+        )
 
     def seal(self, pdf: bytes) -> bytes:
         """Return ``pdf`` sealed at PAdES B-LTA."""

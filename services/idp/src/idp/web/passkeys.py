@@ -38,8 +38,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from govkit.clock import JST
 from govkit.db import get_session
+from govkit.i18n import format_day, format_instant
 from govkit.web import csrf, get_settings
 from idp import passkeys, repository, signin
 from idp.models import Citizen, OPSession
@@ -161,12 +161,12 @@ def _card_session() -> tuple[OPSession, Citizen] | None:
 
 def _name(body: dict[str, Any], now: datetime) -> str:
     text = body.get("name")
-    fallback = _("Passkey added on %(date)s", date=now.astimezone(JST).strftime("%Y-%m-%d"))
+    fallback = _("Passkey added on %(date)s", date=format_day(now))
     return passkeys.clean_name(text if isinstance(text, str) else None, fallback)
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return format_instant(moment) if moment else ""
 
 
 # -- the account page's section ----------------------------------------------------------------

@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from govkit.clock import JST, today
+from govkit.clock import today
 from govkit.db import get_database, get_session
+from govkit.i18n import format_instant
 from govkit.web import allow_form_action, get_settings
 from idp import logout as logouts
 from idp import repository, signin
@@ -453,9 +454,7 @@ def account() -> str:
         signed_in_with=(
             _("My Number card and PIN") if current and current.acr == "aal3" else _("Passkey")
         ),
-        signed_in_at=current.auth_time.astimezone(JST).strftime("%Y-%m-%d %H:%M")
-        if current
-        else "",
+        signed_in_at=format_instant(current.auth_time) if current else "",
         consents=consents,
         passkeys=passkey_pages.account_section(citizen, current),
         sign_in_url=f"{get_settings().portal_url}/auth/login?next=/account",

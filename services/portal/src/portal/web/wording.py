@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -17,8 +17,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from govkit.clock import JST
-from govkit.i18n import current_language
+from govkit.i18n import current_language, format_day, format_instant
 from portal.domain import consents, usage
 from portal.domain.consents import ADDRESS_CHECK, BASIC_FOUR, Action, ConsentStatus
 from portal.providers import (
@@ -29,33 +28,6 @@ from portal.providers import (
     OwnCertificate,
     Reason,
 )
-
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def _japan(moment: datetime | date) -> date | datetime:
-    if isinstance(moment, datetime):
-        return moment.astimezone(JST)
-    return moment
-
-
-def format_day(moment: datetime | date, language: str | None = None) -> str:
-    """``2026年5月20日`` / ``20 May 2026`` (an instant's day in Japan)."""
-    day = _japan(moment)
-    if (language or current_language()) == "ja":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-
-
-def format_instant(moment: datetime, language: str | None = None) -> str:
-    """``2026年5月20日 14:03`` / ``20 May 2026, 14:03`` (Japan time)."""
-    local = moment.astimezone(JST)
-    separator = " " if (language or current_language()) == "ja" else ", "
-    return f"{format_day(local, language)}{separator}{local:%H:%M}"
-
 
 # -- labels ----------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from govkit.clock import JST
-from govkit.i18n import current_language
+from govkit.i18n import current_language, format_instant
 
 PARTS = ("day", "month", "year")
 LABELS = {"day": _l("Day"), "month": _l("Month"), "year": _l("Year")}
@@ -54,5 +54,5 @@ def in_japan(at: datetime) -> datetime:
 
 
 def japan_time(at: datetime) -> str:
-    """``2026-11-25 14:27``: when it happened, in Japan time."""
-    return in_japan(at).strftime("%Y-%m-%d %H:%M")
+    """When it happened, in Japan time, the kit's way (``2026年11月25日 14:27``)."""
+    return format_instant(in_japan(at))

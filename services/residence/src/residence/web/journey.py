@@ -29,6 +29,7 @@ from govkit.auth import (
 )
 from govkit.clock import today as kit_today
 from govkit.db import get_session
+from govkit.i18n import format_day
 from govkit.web import get_settings
 from residence import journey, repository
 from residence.documents import seal
@@ -821,7 +822,7 @@ def my_certificates() -> str:
                 "html": Markup('<a class="govuk-link" href="%s">%s</a>')
                 % (url_for("residence.certificate_pdf", document_id=c.document_id), c.document_id)
             },
-            {"text": in_japan(c.issued_at).date().isoformat()},
+            {"text": format_day(in_japan(c.issued_at))},
             {"text": _("Revoked") if c.status == "revoked" else _("Valid")},
         ]
         for c in journey.my_certificates(get_session(), sub)
