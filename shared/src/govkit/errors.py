@@ -146,7 +146,7 @@ def _render_page(status: int, texts: tuple[Any, Any, Any]) -> Response:
         reference=g.get("request_id") if status >= 500 else None,
         # A form sent too large: its size limit, and the way back to the form (a page posts
         # to its own address).
-        limit_mb=round(limit / 1_000_000) if status == 413 and limit else None,
+        limit_mb=limit // 2**20 if status == 413 and limit else None,
         back_url=request.path if status == 413 and request.method == "POST" else None,
     )
     return current_app.response_class(html, status=status, mimetype="text/html")

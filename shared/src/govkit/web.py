@@ -21,6 +21,7 @@ from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request
 from flask_wtf.csrf import CSRFProtect
@@ -114,6 +115,13 @@ def healthz() -> Response:
     return response
 
 
+def kit_home(path: str = "/") -> str:
+    """An address on the kit's home, the portal, for a link a citizen follows (the layout's
+    home link, "your documents"). Services never call another agency's address: a link is
+    the citizen's to follow."""
+    return current_app.config["GOVKIT_PORTAL_URL"].rstrip("/") + path
+
+
 def safe_next(target: str | None) -> str:
     """A local path to return to; anything that could leave the site becomes ``/``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -174,26 +182,32 @@ def _begin_request() -> None:
         raise BadRequest(_NUL_REFUSED)
 
 
-#: Why a request with a NUL character is refused before any view sees it.
-_NUL_REFUSED = "The request contains a NUL character (U+0000), which no field of the kit accepts."
+#: Why a request with a NUL character or a lone surrogate is refused before any view sees it.
+_NUL_REFUSED = (
+    "The request contains a NUL character (U+0000) or a lone surrogate (U+D800 to U+DFFF), "
+    "which no field of the kit accepts."
+)
+#: What PostgreSQL's text cannot hold: NUL, and UTF-16 surrogates (JSON's "\ud800"), which
+#: are no characters at all and cannot be encoded as UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _holds_nul(incoming: Request) -> bool:
     """Whether the path, a query or form field (name or value), or a string in a JSON body
-    holds U+0000. No person types one, and PostgreSQL's text refuses it: refused here, it is
-    a 400 instead of a database error in whichever view it reached. Uploaded files are bytes
-    and may hold anything."""
-    if "\x00" in incoming.path:
+    (chunked or not) holds U+0000 or a lone surrogate. No person types one, and PostgreSQL's
+    text refuses both: refused here, it is a 400 instead of a database error in whichever
+    view it reached. Uploaded files are bytes and may hold anything."""
+    if _UNSTORABLE.search(incoming.path):
         return True
     for name, value in chain(incoming.args.items(multi=True), incoming.form.items(multi=True)):
-        if "\x00" in name or "\x00" in value:
+        if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
             return True
-    if incoming.is_json and incoming.content_length:
+    if incoming.is_json:
         try:
             body = incoming.get_json(silent=True)
         except RecursionError:  # the parser gives up on [[[[…: no API takes such a body
             raise BadRequest("The JSON body is nested too deeply.") from None
-        return "\x00" in _strings(body)
+        return _UNSTORABLE.search(_strings(body)) is not None
     return False
 
 
@@ -301,10 +315,10 @@ def document_title(*parts: object) -> str:
 
 
 def _language_switch_url(code: str) -> str:
-    from flask import url_for
-
+    """``/language/en?next=/this/page`` (built by hand: the error page for a request whose
+    Host header Werkzeug refuses has no URL adapter, so no ``url_for``)."""
     here = request.full_path if request.query_string else request.path
-    return url_for("govkit.switch_language", code=code, next=here)
+    return f"/language/{code}?{urlencode({'next': here}, safe='/')}"
 
 
 def init_app(

@@ -95,7 +95,11 @@ class ClientDirectory:
         self._cache: dict[str, tuple[float, RegisteredClient]] = {}
 
     def get(self, client_id: object) -> RegisteredClient | None:
+        # Client ids are printable ASCII (the provider makes them); anything else, a NUL or a
+        # lone surrogate from a forged assertion included, names no client.
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
+            return None
+        if not (client_id.isascii() and client_id.isprintable()):
             return None
         cached = self._cache.get(client_id)
         if cached is not None and self._clock() - cached[0] < CACHE_SECONDS:

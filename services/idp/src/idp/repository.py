@@ -6,6 +6,7 @@ concurrent redemptions can never both succeed, on SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import Row, bindparam, update
@@ -75,11 +76,14 @@ def remember_once(
     """Record a value that may be used once (nonce, assertion ``jti``); ``False`` if seen.
 
     One ``INSERT … ON CONFLICT DO NOTHING`` on the unique (kind, client, value): atomic, so
-    two workers racing with the same value cannot both succeed.
+    two workers racing with the same value cannot both succeed. The value is kept as its
+    SHA-256: whatever a client sends (512 characters of nonce, a NUL, a lone surrogate), the
+    row holds 64 hexadecimal digits.
     """
     connection = session.connection()
     statement = _REMEMBER[connection.dialect.name]
-    values = {"kind": kind, "client_id": client_id, "value": value, "expires_at": expires_at}
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    values = {"kind": kind, "client_id": client_id, "value": digest, "expires_at": expires_at}
     return connection.execute(statement, values).first() is not None  # a row: inserted
 
 

@@ -33,6 +33,10 @@ def rotate_seal(settings: PortalSettings) -> str:
     return f"new seal {identity.kid}; documents sealed before stay valid"
 
 
+#: Threads per gunicorn worker (the kit's default is 4; see ``gunicorn_options`` below).
+THREADS = 12
+
+
 definition = ServiceDefinition(
     name="portal",
     settings_class=PortalSettings,
@@ -42,4 +46,8 @@ definition = ServiceDefinition(
     seed=seed,  # type: ignore[arg-type]
     rotate_seal=rotate_seal,  # type: ignore[arg-type]
     description="the citizen's home page and document verification",
+    # Each worker's threads: a citizen's "my details" holds one while the register asks the
+    # portal's consent service back through the exchange, which needs another. With the
+    # kit's 4, eight such pages at once (two workers) held them all and timed out.
+    gunicorn_options=("--threads", str(THREADS)),
 )

@@ -219,10 +219,22 @@ def resident_file(*, session: Session, register_key: str, today: date) -> Reside
         events=repository.list_register_events_of(
             session=session, register_key=resident.register_key
         ),
-        certificates=repository.list_certificates_about(
-            session=session, subject=resident.register_key
-        ),
+        certificates=_copies_showing(session, resident, household),
     )
+
+
+def _copies_showing(
+    session: Session, resident: Resident, household: Sequence[Resident]
+) -> list[IssuedCertificate]:
+    """The copies the person is on: asked about them, or about a member of their household
+    with them on it (a 世帯全員 copy), newest first."""
+    subjects = [resident.register_key, *(r.register_key for r in household)]
+    copies = repository.list_certificates_about(session=session, subjects=subjects)
+    return [
+        c
+        for c in copies
+        if c.subject == resident.register_key or resident.register_key in c.members
+    ]
 
 
 def household_members(*, session: Session, household: str, today: date) -> Sequence[Resident]:

@@ -328,6 +328,7 @@ def submit_request(
         reason=answers.reason,
         evidence=answers.evidence,
         copies=answers.copies,
+        post_to=answers.post_to,
         # the fee paid, or for a request a clerk reviews, the fee due when it is approved
         fee_yen=fee if decision.allowed or decision.review else 0,
         delivery=decision.delivery.value,

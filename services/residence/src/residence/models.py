@@ -196,6 +196,8 @@ class CertificateRequest(ResidenceModel, table=True):
     fee_yen: int
     #: ``download`` or ``mail_to_principal`` (a My Number copy asked for by a proxy).
     delivery: str = Field(max_length=20)
+    #: The postal code a printed copy is posted to as well (``000-0101``), when asked for.
+    post_to: str | None = Field(default=None, max_length=8)
     #: ``issued``, ``mailed``, ``pending_review``, ``refused``.
     status: str = Field(index=True, max_length=20)
     refusal: str | None = Field(default=None, max_length=500)

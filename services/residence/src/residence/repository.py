@@ -422,11 +422,13 @@ def list_register_events_of(*, session: Session, register_key: str) -> Sequence[
     return session.exec(statement).all()
 
 
-def list_certificates_about(*, session: Session, subject: str) -> Sequence[IssuedCertificate]:
-    """The copies issued about ``subject``, newest first."""
+def list_certificates_about(
+    *, session: Session, subjects: Sequence[str]
+) -> Sequence[IssuedCertificate]:
+    """The copies issued about any of ``subjects``, newest first."""
     statement = (
         select(IssuedCertificate)
-        .where(IssuedCertificate.subject == subject)
+        .where(col(IssuedCertificate.subject).in_(subjects))
         .order_by(
             col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.status_index).desc()
         )

@@ -1060,6 +1060,19 @@ def test_copies_issued_at_the_same_moment_are_listed_newest_first(
     assert "25 November 2026, 14:27" in rows[0].get_text()  # Japan time
 
 
+def test_a_persons_file_lists_every_copy_they_are_on(clerk: Browser, db: Session) -> None:
+    """A household copy asked about 健太 shows 蒼 too: it is on 蒼's file, and a copy about
+    someone else in the household without 蒼 is not."""
+    whole = certificate(request_id="R-1", subject="H1-1", now=datetime.now(UTC))
+    whole.members = ["H1-1", "H1-3"]
+    alone = certificate(request_id="R-2", subject="H1-2", now=datetime.now(UTC))
+    alone.document_id, alone.status_index = "JR-139998-20261125-000901", 901
+    db.add_all([whole, alone])
+    db.commit()
+    rows = clerk.page("/clerk/residents/H1-3").select("#certificates tbody tr")
+    assert [r.select_one("a").get_text(strip=True) for r in rows] == [whole.document_id]
+
+
 @sqlite_only
 def test_wide_tables_scroll_on_narrow_screens_and_names_never_break(
     clerk: Browser, db: Session

@@ -15,10 +15,13 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlmodel import select
 
+from govkit.db import get_database
 from govkit.testing import check_page
 from govkit.testing.oidc import DEMO_PERSON, FakeProvider
 from govkit.testing.plugin import RunningTrust
+from residence.models import CertificateRequest
 
 #: Input checks that never reach the database run on SQLite only (the rest run on both, and the
 #: acceptance kit runs on PostgreSQL).
@@ -258,6 +261,17 @@ def test_a_mailing_postal_code_must_be_in_the_city(citizen, code: str, message: 
     assert fine.status_code == 302
 
 
+def test_a_printed_copy_asked_for_is_recorded_and_promised(citizen, city) -> None:
+    client = citizen("H1-1")
+    page = outcome(client, ask(client, {"route": "self"}, {"postal_code": "000-0101"}))
+    assert "posted to the registered address at 000-0101 within 3 working days" in page
+    with get_database(city).session() as session:
+        (request,) = session.exec(select(CertificateRequest)).all()
+    assert request.post_to == "000-0101"
+    plain = outcome(client, ask(client, {"route": "self"}, {}))
+    assert 'id="posted"' not in plain
+
+
 @sqlite_only
 def test_english_pages_say_relationships_and_lists_in_english(citizen) -> None:
     client = citizen("H1-1")
@@ -322,7 +336,7 @@ def test_a_signed_letter_of_authority_leads_onward(proxy_case, citizen, city: Fl
     assert mandate is not None
     page = check_page(client.get(f"/authority/{mandate.id}"), lang="en")
     links = {a["href"] for a in page.select("#onward a")}
-    assert links == {"/", "http://localhost:8000"}
+    assert links == {"/", "http://localhost:8000/"}
 
 
 @sqlite_only

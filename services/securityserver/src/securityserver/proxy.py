@@ -63,6 +63,7 @@ from securityserver.protocol.headers import (
     X_ROAD_ISSUE,
     X_ROAD_REQUEST_ID,
     X_ROAD_USER_ID,
+    check_lengths,
     check_response_headers,
     client_response_headers,
     keep_or_generate_id,
@@ -209,6 +210,7 @@ def _consume(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
     method = check_method(incoming.method)
     client = parse_client_header(last_value(incoming.headers, X_ROAD_CLIENT))
     client_name, service_name = str(client), str(target.service)
+    check_lengths(incoming.headers, client_name, service_name)
     monitor.fields.update(
         client=client_name,
         service=service_name,
@@ -370,11 +372,12 @@ def _provide(runtime: Runtime, incoming: Incoming, monitor: _Monitor) -> Outgoin
         target = parse_target(head.raw_target)
         check_method(head.method)
         client = parse_client_header(last_value(head.headers, X_ROAD_CLIENT))
+        client_name, service_name = str(client), str(target.service)
+        check_lengths(head.headers, client_name, service_name)
     except ExchangeError as error:
         raise ExchangeError(invalid, error.message) from None
     message_id = last_value(head.headers, X_ROAD_ID) or ""
     request_id = last_value(head.headers, X_ROAD_REQUEST_ID) or ""
-    client_name, service_name = str(client), str(target.service)
     monitor.fields.update(
         client=client_name, service=service_name,
         x_road_id=message_id,

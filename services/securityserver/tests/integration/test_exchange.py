@@ -435,6 +435,28 @@ def test_a_slow_provider_times_out(exchange: Exchange) -> None:
     assert time.monotonic() - started < 3  # the service's 1 s timeout, not the provider's 3 s
 
 
+@pytest.mark.parametrize("header", ["X-Road-Id", "X-Road-UserId", "X-Road-Issue"])
+def test_a_header_longer_than_the_log_keeps_is_the_clients_error(
+    exchange: Exchange, header: str
+) -> None:
+    """Refused before it is logged or monitored: a record that did not fit was lost, and the
+    records of every other call flushed with it."""
+    _fault(exchange.call(f"{ECHO}/echo", headers={header: "x" * 256}), 400, "Client.BadRequest")
+    kept = exchange.call(f"{ECHO}/echo", headers={"X-Road-Id": f"after-long-{header}"})
+    assert kept.status_code == 200
+    records = requests.get(
+        exchange.consumer + "/opmon",
+        headers={"X-Road-Client": PORTAL, **exchange.token()},
+        timeout=10,
+    ).json()["records"]
+    assert any(r["x_road_id"] == f"after-long-{header}" for r in records)
+
+
+def test_a_service_code_longer_than_the_log_keeps_is_the_clients_error(exchange: Exchange) -> None:
+    long_code = "/r1/JP-KIT/GOV/LG-139998/residence/" + "s" * 401
+    _fault(exchange.call(long_code), 400, "Client.BadRequest")
+
+
 def test_a_body_over_the_cap_is_refused_before_anything_is_sent(exchange: Exchange) -> None:
     seen = len(exchange.provider.seen)
     response = exchange.call(f"{ECHO}/echo", method="POST", data=b"x" * (CAP + 1))

@@ -384,8 +384,9 @@ def test_a_nul_character_is_refused_before_the_registration_authority(
     assert signing_certificates(app) == []
 
 
-def test_a_lone_surrogate_is_a_422_not_a_500(client: FlaskClient) -> None:
-    """JSON can carry a lone UTF-16 surrogate, which no UTF-8 certificate can hold."""
+def test_a_lone_surrogate_is_a_400_not_a_500(client: FlaskClient) -> None:
+    """JSON can carry a lone UTF-16 surrogate, which no UTF-8 certificate (and no PostgreSQL
+    text) can hold: refused for every kit request (govkit.web)."""
     body = {
         "profile": "jpki-sign",
         "holder": "card-1",
@@ -397,7 +398,7 @@ def test_a_lone_surrogate_is_a_422_not_a_500(client: FlaskClient) -> None:
     response = client.post(
         "/api/v1/certificates", data=raw, content_type="application/json", headers=AUTH
     )
-    assert "gender contains characters that are not text" in assert_problem(response, 422)["detail"]
+    assert "lone surrogate" in assert_problem(response, 400)["detail"]
 
 
 # -- refusals -----------------------------------------------------------------------------------

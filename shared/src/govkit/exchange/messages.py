@@ -117,9 +117,12 @@ def decode_legal_basis(header: str) -> str:
     if re.search(r"%(?![0-9A-Fa-f]{2})", header):
         raise ValueError("the legal basis has a '%' that starts no escape")
     try:
-        return unquote_to_bytes(header).decode("utf-8")
+        text = unquote_to_bytes(header).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError("the legal basis is not UTF-8") from exc
+    if re.search("[\x00-\x1f\x7f]", text):
+        raise ValueError("the legal basis holds a control character")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,9 @@ def test_a_legal_basis_names_a_consent_or_a_law(basis: str) -> None:
         CallContext(legal_basis=basis)
 
 
-@pytest.mark.parametrize("header", ["law:%E4%BD", "law:%zz", "law:100%"])
+@pytest.mark.parametrize(
+    "header", ["law:%E4%BD", "law:%zz", "law:100%", "law:%00", "consent:a%0Ab", "%7F"]
+)
 def test_a_broken_legal_basis_header_is_refused(header: str) -> None:
     with pytest.raises(ValueError, match="legal basis"):
         decode_legal_basis(header)

@@ -18,6 +18,8 @@ from idp.domain.levels import Requirement, parse_acr_values, satisfies
 
 #: Longest value accepted for free-text parameters (state, nonce, hints).
 MAX_VALUE = 512
+#: Longest nonce: it is kept with the authorization code (a 255-character column).
+MAX_NONCE = 255
 MAX_SCOPE = 500
 #: RFC 7636: an S256 challenge is BASE64URL(SHA-256) = 43 characters.
 S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -184,6 +186,8 @@ def validate(
     nonce = _single(params, "nonce")
     if not nonce and client.requires_nonce:
         raise fail("invalid_request", "nonce is required")
+    if nonce is not None and len(nonce) > MAX_NONCE:
+        raise fail("invalid_request", f"nonce is longer than {MAX_NONCE} characters")
 
     prompt = frozenset((_single(params, "prompt") or "").split())
     if prompt - PROMPTS:

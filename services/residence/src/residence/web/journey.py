@@ -29,8 +29,8 @@ from govkit.auth import (
 )
 from govkit.clock import today as kit_today
 from govkit.db import get_session
-from govkit.i18n import format_day
-from govkit.web import get_settings
+from govkit.i18n import current_language, format_day
+from govkit.web import get_settings, kit_home
 from residence import journey, repository
 from residence.documents import seal
 from residence.domain import fees
@@ -768,9 +768,15 @@ def outcome(request_id: str) -> str:
     ]
     refusal = REFUSALS.get(Reason(found.request.refusal)) if found.request.refusal else None
     try:
-        next_step = NEXT_STEPS[Purpose(found.request.purpose)]
+        give = NEXT_STEPS[Purpose(found.request.purpose)]
     except ValueError:
-        next_step = NEXT_STEPS[Purpose.OTHER]
+        give = NEXT_STEPS[Purpose.OTHER]
+    check = _(
+        "They can check its seal and whether it is still current on the Madoguchi "
+        "verification page, or offline from its QR code."
+    )
+    # Japanese sentences end in 「。」 and follow each other without a space
+    next_step = f"{give}{'' if current_language() == 'ja' else ' '}{check}"
     titles = {
         "issued": _("Your copy is ready"),
         "mailed": _("Your request is complete"),
@@ -785,14 +791,24 @@ def outcome(request_id: str) -> str:
         several=count > 1,
         refusal=refusal,
         next_step=next_step,
-        kept_html=_kept_on_the_portal(),
+        posted=(
+            _(
+                "A printed copy will also be posted to the registered address at %(code)s "
+                "within 3 working days.",
+                code=found.request.post_to,
+            )
+            if found.request.post_to and found.request.status == "issued"
+            else None
+        ),
+        # the portal lists the copies a resident of the city asked for
+        kept_html=_kept_on_the_portal() if _me() is not None else None,
     )
 
 
 def _kept_on_the_portal() -> Markup:
     """Where else the copy is: the portal's page, by its own name (「わたしの証明書」), linked."""
     link = Markup('<a class="govuk-link" id="my-documents" href="%s">%s</a>') % (
-        f"{get_settings().portal_url}/my-documents",
+        kit_home("/my-documents"),
         _("Your documents"),
     )
     text = _("The copy is also kept in %(documents)s on the Madoguchi portal.")
@@ -959,7 +975,7 @@ def mandate_done(mandate_id: str) -> str:
         abort(404)
     rows = [
         {"key": {"text": _("Person authorised")}, "value": {"text": mandate.proxy_name}},
-        {"key": {"text": _("For")}, "value": {"text": str(PURPOSES[Purpose(mandate.purpose)])}},
+        {"key": {"text": _("Purpose")}, "value": {"text": str(PURPOSES[Purpose(mandate.purpose)])}},
         {
             "key": {"text": _("My Number copies")},
             "value": {
@@ -975,5 +991,5 @@ def mandate_done(mandate_id: str) -> str:
             _("Code"), mandate.id
         ),
         rows=rows,
-        portal_url=get_settings().portal_url,
+        home_url=kit_home(),
     )

@@ -138,6 +138,32 @@ def last_value(headers: Headers, name: str) -> str | None:
     return found
 
 
+#: The longest ``X-Road-Id``, ``X-Road-UserId`` and ``X-Road-Issue`` a server keeps (its
+#: message log and monitoring records hold 255 characters), and the longest client and
+#: service identifiers (300 and 400).
+MAX_HEADER_VALUE = 255
+MAX_CLIENT_ID = 300
+MAX_SERVICE_ID = 400
+
+
+def check_lengths(headers: Headers, client: str, service: str) -> None:
+    """``Client.BadRequest`` for a value longer than this server keeps: said to the caller
+    before anything is logged or monitored (a record that does not fit would be lost, and
+    other callers' records with it)."""
+    for name in (X_ROAD_ID, X_ROAD_USER_ID, X_ROAD_ISSUE):
+        value = last_value(headers, name)
+        if value is not None and len(value) > MAX_HEADER_VALUE:
+            raise ExchangeError(
+                FaultCode.BAD_REQUEST, f"{name} is longer than {MAX_HEADER_VALUE} characters"
+            )
+    if len(client) > MAX_CLIENT_ID or len(service) > MAX_SERVICE_ID:
+        raise ExchangeError(
+            FaultCode.BAD_REQUEST,
+            f"The client or service identifier is longer than {MAX_CLIENT_ID} or "
+            f"{MAX_SERVICE_ID} characters",
+        )
+
+
 def keep_or_generate_id(supplied: str | None, generate: Callable[[], str]) -> str:
     """The ``X-Road-Id``: the client's value kept as it is, or a new one when absent or empty.
 
