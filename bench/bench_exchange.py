@@ -5,8 +5,9 @@ One run, one machine, one load generator (Debian's ``wrk``; c=1 with 1 thread, c
 threads; a warm-up of ``BENCH_WARMUP`` = 5 s, then ``BENCH_SECONDS`` = 10 s measured, direct
 and exchange in turn at each concurrency). The kit runs as ``make up`` runs it: ``trust``,
 ``central``, ``ss-da`` (GOV/DA) and ``ss-lg139998`` (GOV/LG-139998) from kit.toml, started by
-:class:`govkit.stack.Stack` on free ports in a temporary folder, each under gunicorn with 2
-workers of 4 threads, SQLite databases, signing and the message log on. ss-lg139998 is given
+:class:`govkit.stack.Stack` on free ports in a temporary folder, each under gunicorn as
+``make up`` runs it (the security servers: one worker of ``securityserver.service.THREADS``
+threads), SQLite databases, signing and the message log on. ss-lg139998 is given
 a catalogue (``SECURITYSERVER_CATALOGUE``) with one service, JP-KIT/GOV/LG-139998/residence/
 bench-echo, that grants JP-KIT/GOV/DA/portal ``POST /echo`` on the provider of
 bench/exchange/provider.py (plain WSGI under gunicorn with the kit's settings: 2 workers of 4
@@ -72,6 +73,7 @@ from typing import Any
 from govkit import gunicorn_config
 from govkit.exchange.messages import SECURITY_SERVER_TOKEN_HEADER
 from govkit.stack import Manifest, Stack, StackError, free_port
+from securityserver.service import THREADS as SS_THREADS
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 HERE = REPOSITORY / "bench" / "exchange"
@@ -704,7 +706,7 @@ def report(run: Run, load: float, cpus: int) -> int:
     print(
         f"  wrk: c=1 with 1 thread, c=16 with 2 threads; {SECONDS} s measured after {WARMUP} s "
         f"of warm-up; provider: gunicorn {WORKERS} workers × {THREADS} threads; security "
-        f"servers: {SS_WORKERS} worker(s) × {THREADS} threads (kit.toml), SQLite"
+        f"servers: {SS_WORKERS} worker(s) × {SS_THREADS} threads (kit.toml, the service), SQLite"
     )
     if load >= 0.5:
         print(f"  ⚠ load average {load:.1f} before the run: other processes shared the CPUs")
