@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, StrictUndefined
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadHost, BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Request, Response
 
@@ -80,6 +80,27 @@ govkit_blueprint = Blueprint(
     static_folder="static",
     static_url_path="/assets",
 )
+
+
+def _refuse_bad_hosts(wsgi_app: Any, url_map: Map) -> Any:
+    """``wsgi_app`` behind a check of the Host header: one that is no host name (a label over
+    63 characters, ``..``) gets a plain 400 before Flask. Werkzeug refuses it too, but then
+    leaves the request without a URL adapter, and every ``url_for`` of the error page (the
+    navigation, the language switch) fails: a 500."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            url_map.bind_to_environ(environ)
+        except BadHost:
+            body = b"400 Bad Request: the Host header is not a valid host name.\n"
+            start_response(
+                "400 Bad Request",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 class RowIdConverter(IntegerConverter):
@@ -334,6 +355,7 @@ def init_app(
     blueprint is registered)."""
     logs.configure(settings.service_name, settings.log_level)
     app.url_map.converters["int"] = RowIdConverter
+    app.wsgi_app = _refuse_bad_hosts(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
     app.extensions["govkit.settings"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value(),

@@ -66,6 +66,7 @@ _HEADERS: tuple[dict[str, str], ...] = (
     {"Accept-Language": "xx-YY, *;q=abc"},
     {"Authorization": "Bearer \x7fnot-a-token"},
     {"Authorization": "Basic %%%"},
+    {"Host": "a" * 64},
 )
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
