@@ -54,6 +54,7 @@ Feature: Check a signed certificate
   Scenario Outline: A file that is not a PDF is sent back to the form
     When the clerk uploads <file> named "<name>"
     Then the clerk is asked to choose another file: "<message>"
+    And the clerk's page passes an accessibility scan
 
     Examples:
       | file          | name        | message                      |
