@@ -21,9 +21,8 @@ from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, StrictUndefined
 from werkzeug.exceptions import BadHost, BadRequest, NotFound
@@ -199,7 +198,7 @@ def _begin_request() -> None:
     incoming = request.headers.get("X-Request-Id", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
     g.csp_nonce = secrets.token_urlsafe(18)
-    if _holds_nul(request):
+    if _holds_unstorable(request):
         raise BadRequest(_NUL_REFUSED)
 
 
@@ -213,7 +212,7 @@ _NUL_REFUSED = (
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _holds_nul(incoming: Request) -> bool:
+def _holds_unstorable(incoming: Request) -> bool:
     """Whether the path, a query or form field (name or value), or a string in a JSON body
     (chunked or not) holds U+0000 or a lone surrogate. No person types one, and PostgreSQL's
     text refuses both: refused here, it is a 400 instead of a database error in whichever
@@ -336,10 +335,8 @@ def document_title(*parts: object) -> str:
 
 
 def _language_switch_url(code: str) -> str:
-    """``/language/en?next=/this/page`` (built by hand: the error page for a request whose
-    Host header Werkzeug refuses has no URL adapter, so no ``url_for``)."""
     here = request.full_path if request.query_string else request.path
-    return f"/language/{code}?{urlencode({'next': here}, safe='/')}"
+    return url_for("govkit.switch_language", code=code, next=here)
 
 
 def init_app(
