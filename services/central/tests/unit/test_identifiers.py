@@ -19,7 +19,7 @@ from central.domain.identifiers import (
 
 @pytest.mark.parametrize(
     "value",
-    ["GOV", "LG-139998", "ss-da", "a.b", "x=y", "q?", "(x)", "a+b,c", "O'Neill", "Z" * 64],
+    ["GOV", "LG-139998", "ss-da", "a.b", "x=y", "q?", "(x)", "a+b,c", "O'Neill", "Z" * 64, "..."],
 )
 def test_allowed_identifiers(value: str) -> None:
     assert check_identifier(value, "member code") == value
@@ -29,6 +29,8 @@ def test_allowed_identifiers(value: str) -> None:
     ("value", "reason"),
     [
         ("", "must not be empty"),
+        (".", "must not be '.' or '..'"),
+        ("..", "must not be '.' or '..'"),
         ("GOV/DA", "only"),
         ("under_score", "only"),
         ("with space", "only"),

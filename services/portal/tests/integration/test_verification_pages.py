@@ -23,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from govkit.certificates.verify import MAX_PDF_BYTES
+from govkit.i18n import format_day
 from govkit.testing import Page, check_page
 from govkit.testing.plugin import ServiceAppFactory
 
@@ -276,7 +277,9 @@ def test_a_specimen_checked_on_the_page(
     rows = page.select(".govuk-summary-list__value")
     text = " ".join(row.get_text(" ", strip=True) for row in rows)
     assert document_id in text
-    assert today.isoformat() in text
+    # the day of issue as the copy prints it in Japanese (和暦 and ISO), the page's way in English
+    issued = f"（{today.isoformat()}）" if language == "ja" else format_day(today, "en")
+    assert issued in text
     assert status_words in text
     assert fresh_words in page.select_one(".kit-freshness--ok").get_text()
     # The result stays for a reload, in the other language too.

@@ -2,8 +2,9 @@
 
 Every part of an identifier (instance, member class, member code, subsystem code, server code,
 group code) uses only ``A–Z a–z 0–9`` and ``' ( ) + , - . = ?``: no ``/``, ``_``, space, ``%``,
-``:``, ``;`` or ``\\``, so that ``CLASS/CODE/SUBSYSTEM`` splits on ``/`` without ambiguity.
-Identifiers are exact, case-sensitive strings.
+``:``, ``;`` or ``\\``, so that ``CLASS/CODE/SUBSYSTEM`` splits on ``/`` without ambiguity,
+and is never ``.`` or ``..`` (a path segment URLs resolve away). Identifiers are exact,
+case-sensitive strings.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def check_identifier(value: object, what: str) -> str:
         raise InvalidIdentifier(what, value, f"longer than {MAX_IDENTIFIER_LENGTH} characters")
     if not _IDENTIFIER.fullmatch(value):
         raise InvalidIdentifier(what, value, f"only {IDENTIFIER_CHARACTERS} are allowed")
+    if value in {".", ".."}:
+        # a URL path segment of its own: ``/r1/…/../…`` would be resolved away, so security
+        # servers refuse it and no service could be reached under it
+        raise InvalidIdentifier(what, value, "must not be '.' or '..'")
     return value
 
 

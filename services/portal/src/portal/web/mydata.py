@@ -89,6 +89,7 @@ def _confirm_page(
         button=str(w.ACTIONS[action]),
         post_url=post_url,
         consent_id=consent_id,
+        consent_label=w.consent_label(offer.key),
         form=ConfirmForm(),
     )
 

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from govkit.certificates.wareki import both
 from portal.domain import usage
 from portal.providers import Reason
 from portal.services import AddressOutcome
+from portal.web.wording import document_day
 
 VERDICT_TITLES = {
     "valid": _l("This document is valid"),
@@ -136,9 +136,10 @@ def verdict_view(data: dict[str, Any]) -> VerdictView:
     if result.get("issued_on"):
         issued_on = date.fromisoformat(result["issued_on"])
         age = _age(freshness["age_days"]) if freshness else ""
-        rows.append(SummaryRow(_("Date of issue"), f"{both(issued_on)} — {age}"))
+        rows.append(SummaryRow(_("Date of issue"), f"{document_day(issued_on)} — {age}"))
     if result.get("valid_until"):
-        rows.append(SummaryRow(_("Valid until"), both(date.fromisoformat(result["valid_until"]))))
+        valid_until = date.fromisoformat(result["valid_until"])
+        rows.append(SummaryRow(_("Valid until"), document_day(valid_until)))
     status = result.get("status") or {}
     if status.get("checked"):
         value = {
@@ -158,7 +159,7 @@ def verdict_view(data: dict[str, Any]) -> VerdictView:
     )
     freshness_text, freshness_ok = None, None
     if freshness and freshness.get("fresh") is not None:
-        limit = both(date.fromisoformat(freshness["limit"]))
+        limit = document_day(date.fromisoformat(freshness["limit"]))
         freshness_ok = bool(freshness["fresh"])
         freshness_text = (
             _("Recent enough for your rule: it counts as recent until %(limit)s.", limit=limit)
@@ -250,7 +251,7 @@ def address_text(data: dict[str, Any]) -> tuple[str, str]:
                 _(
                     "Sakuragi City confirms that the person on this certificate still lives at "
                     "the address it shows (as of %(date)s).",
-                    date=both(date.fromisoformat(as_of)),
+                    date=document_day(date.fromisoformat(as_of)),
                 ),
                 "still",
             )
@@ -267,7 +268,7 @@ def address_text(data: dict[str, Any]) -> tuple[str, str]:
             _(
                 "The person on this certificate no longer lives at the address it shows: they "
                 "moved on %(date)s.",
-                date=both(date.fromisoformat(moved_on)),
+                date=document_day(date.fromisoformat(moved_on)),
             ),
             "moved",
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import url_for
@@ -17,6 +17,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from govkit.certificates.wareki import both
 from govkit.i18n import current_language, format_day, format_instant
 from portal.domain import consents, usage
 from portal.domain.consents import ADDRESS_CHECK, BASIC_FOUR, Action, ConsentStatus
@@ -28,6 +29,14 @@ from portal.providers import (
     OwnCertificate,
     Reason,
 )
+
+
+def document_day(day: date) -> str:
+    """A date as official papers give it: 和暦 with ISO 8601 in Japanese
+    (``令和7年12月1日（2025-12-01）``, as the sealed copy prints it), the page's own format in
+    English (``1 December 2025``): an era name means nothing to most English readers."""
+    return both(day) if current_language() == "ja" else format_day(day, "en")
+
 
 # -- labels ----------------------------------------------------------------------------------------
 
@@ -317,10 +326,16 @@ class ConsentCard:
     actions: list[tuple[str, str, str]]  # (label, url, button classes)
 
 
+def consent_label(offer_key: str) -> str:
+    """What a consent's number is called: the address check's is the check code the citizen
+    gives banks and landlords (「Your documents」 shows it by that name), the others' a number."""
+    return _("Check code") if offer_key == ADDRESS_CHECK.key else _("Consent number")
+
+
 def consent_card(consent: consents.Consent, *, current: bool) -> ConsentCard:
     status_text, status_class = STATUSES[consent.status]
     rows: list[dict[str, Any]] = [
-        {"key": {"text": _("Consent number")}, "value": {"text": consent.id}},
+        {"key": {"text": consent_label(consent.offer)}, "value": {"text": consent.id}},
     ]
     for label, moment in (
         (_("Given on"), consent.given_at),
@@ -378,14 +393,11 @@ def undecided_actions(offer: str) -> list[tuple[str, str, str]]:
 
 def details_rows(details: Any) -> list[dict[str, Any]]:
     """GOV.UK summary-list rows of the basic four."""
-    from govkit.certificates.wareki import both
-
     name = details.name + (f"（{details.name_kana}）" if details.name_kana else "")
     rows = [{"key": {"text": _("Name")}, "value": {"text": name}}]
     rows.append({"key": {"text": _("Address")}, "value": {"text": details.address}})
     if details.birthdate is not None:
-        day = details.birthdate
-        born = both(day) if current_language() == "ja" else format_day(day)
+        born = document_day(details.birthdate)
         rows.append({"key": {"text": _("Date of birth")}, "value": {"text": born}})
     if details.gender is not None:
         sex = GENDERS.get(details.gender)
