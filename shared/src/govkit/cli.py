@@ -15,6 +15,7 @@ import shutil
 import signal
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from types import FrameType
 
@@ -122,29 +123,39 @@ def up(services: tuple[str, ...], manifest: Path | None, var: str | None) -> Non
     sys.exit(exit_code)
 
 
+def _cells(text: str) -> int:
+    """How many terminal columns ``text`` takes: wide and full-width characters (桜木市) two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * max(width - _cells(text), 0)
+
+
 def _print_table(stack: Stack, elapsed: float) -> None:
     rows = [(s.label, stack.url(s.instance)) for s in stack.manifest.services if s.browser]
     others = [(s.label, stack.url(s.instance)) for s in stack.manifest.services if not s.browser]
-    width = max(len(label) for label, _ in rows + others) + 2
+    width = max(_cells(label) for label, _ in rows + others) + 2
     click.echo("")
     click.secho(f"Madoguchi is running (ready in {elapsed:.1f} s). Ctrl-C stops it.", bold=True)
     click.echo("")
-    click.echo(f"  {'Open in your browser':<{width}}URL")
+    click.echo(f"  {_pad('Open in your browser', width)}URL")
     for label, url in rows:
-        click.echo(f"  {label:<{width}}{url}")
+        click.echo(f"  {_pad(label, width)}{url}")
     if others:
         click.echo("")
-        click.echo(f"  {'Agency-facing (no pages)':<{width}}URL")
+        click.echo(f"  {_pad('Agency-facing (no pages)', width)}URL")
         for label, url in others:
-            click.echo(f"  {label:<{width}}{url}")
+            click.echo(f"  {_pad(label, width)}{url}")
     logins = [login for r in stack.reports.values() for login in r.demo_logins]
     click.echo("")
     click.secho("Demo logins (fictional people and data)", bold=True)
     if logins:
-        who_width = max(len(x.who) for x in logins) + 2
+        who_width = max(_cells(x.who) for x in logins) + 2
         for login in logins:
             where = f"  ({login.where})" if login.where else ""
-            click.echo(f"  {login.who:<{who_width}}{login.how}{where}")
+            click.echo(f"  {_pad(login.who, who_width)}{login.how}{where}")
     else:
         click.echo("  none yet: no service in this kit offers a sign-in")
     click.echo("")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from govkit.cli import MARKER, main
+from govkit.cli import MARKER, _cells, _pad, main
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -74,3 +74,15 @@ def test_i18n_check_passes_for_the_repository(
     monkeypatch.chdir(REPOSITORY)
     result = runner.invoke(main, ["i18n", "check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [("Portal", 6), ("桜木市 市民課", 13), ("Ｋｉｔ", 6), ("", 0)],
+)
+def test_the_tables_columns_count_wide_characters_twice(text: str, cells: int) -> None:
+    """`kit up` lines its tables up by terminal columns: a label in Japanese takes two a
+    character, so padding by characters pushed the next column out of line."""
+    assert _cells(text) == cells
+    assert _cells(_pad(text, 20)) == 20
+    assert _pad(text, 20).startswith(text)
