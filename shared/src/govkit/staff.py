@@ -12,7 +12,9 @@ checked, and the policy a sign-in attempt follows.
   counters in its own table and writes its own audit trail;
 * :class:`SignInForm`, :func:`sign_in_notice` and :func:`sign_in_refusal` — the sign-in page's
   form and messages, which the services' pages show with ``govkit/staff/sign-in.html`` (and
-  their staff bar with ``govkit/staff/layout.html``).
+  their staff bar with ``govkit/staff/layout.html``);
+* :class:`StaffSession` — which clerk a browser is signed in as, ended after
+  :data:`IDLE_LIMIT` without a request, and the access rule of a back office's pages.
 
 No password, secret or code is ever logged. ``.venv/bin/python -m govkit.staff <secret>`` prints
 the code an authenticator app would show now (for demo logins).
@@ -26,14 +28,18 @@ import hashlib
 import hmac
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 import pyotp
+from flask import g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 
+from govkit.access import AccessRule
 from govkit.forms import Form
 
 #: Wrong passwords or codes in a row before a staff account locks.
@@ -223,6 +229,89 @@ def sign_in_refusal(reason: str) -> tuple[str, str, int]:
         ),
     }  # fmt: skip
     return refusals[reason]
+
+
+# -- the staff session --------------------------------------------------------------------------
+
+#: A staff session ends after this long without a request (the sign-in page then says so).
+IDLE_LIMIT = timedelta(minutes=30)
+
+
+class Staff(Protocol):
+    @property
+    def username(self) -> str: ...
+
+
+StaffT = TypeVar("StaffT", bound=Staff)
+
+
+class StaffSession(Generic[StaffT]):
+    """Which clerk this browser is signed in as: the username and the time of the clerk's last
+    request, under ``key`` in Flask's signed session cookie. Each request looks the clerk up
+    again (``find``: ``None`` once the account is removed or locked), so a lock takes effect at
+    the next click; :data:`IDLE_LIMIT` without a request ends the session.
+
+    :meth:`access_rule` guards a back office's blueprint: signed-in clerks go through (their
+    session kept alive, the clerk in ``g.clerk``), everyone else goes to ``sign_in_endpoint``,
+    with ``?expired=1`` when an idle session just ended. ``open_endpoints`` (the sign-in page
+    and its form) need no session."""
+
+    def __init__(
+        self,
+        *,
+        key: str,
+        find: Callable[[str], StaffT | None],
+        sign_in_endpoint: str,
+        open_endpoints: Iterable[str],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.key = key
+        self._find = find
+        self._sign_in_endpoint = sign_in_endpoint
+        self._open = frozenset(open_endpoints)
+        self._now = now
+
+    def current(self) -> tuple[StaffT | None, bool]:
+        """(the signed-in clerk or ``None``, whether an idle session has just ended)."""
+        data = session.get(self.key)
+        if not isinstance(data, dict):
+            return None, False
+        last_seen, username = data.get("last_seen"), data.get("username")
+        if not isinstance(last_seen, int | float) or not isinstance(username, str):
+            self.end()
+            return None, False
+        if self._now().timestamp() - last_seen > IDLE_LIMIT.total_seconds():
+            self.end()
+            return None, True
+        clerk = self._find(username)
+        if clerk is None:  # removed or locked since signing in
+            self.end()
+        return clerk, False
+
+    def begin(self, clerk: StaffT) -> None:
+        """A clerk has just signed in: whatever this browser held under ``key`` is replaced."""
+        self.end()
+        self._touch(clerk)
+
+    def end(self) -> None:
+        session.pop(self.key, None)
+
+    def _touch(self, clerk: StaffT) -> None:
+        session[self.key] = {"username": clerk.username, "last_seen": int(self._now().timestamp())}
+
+    def _required(self) -> Response | None:
+        if request.endpoint in self._open:
+            return None
+        clerk, expired = self.current()
+        if clerk is None:
+            target = url_for(self._sign_in_endpoint, expired=1 if expired else None)
+            return redirect(target, code=303)
+        self._touch(clerk)
+        g.clerk = clerk
+        return None
+
+    def access_rule(self, name: str) -> AccessRule:
+        return AccessRule(name, self._required)
 
 
 def main(argv: list[str]) -> int:

@@ -91,3 +91,86 @@ def test_the_command_prints_the_current_code(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().out.strip().isdigit()
     assert staff.main([]) == 2
     assert staff.main(["not base32 !"]) == 2
+
+
+# -- the staff session --------------------------------------------------------------------------
+
+
+class _Clerk:
+    def __init__(self, username: str) -> None:
+        self.username = username
+
+
+class _Office:
+    """A back office on a bare Flask app: ``/sign-in`` open, ``/desk`` behind the session,
+    a clock the test moves and a set of accounts it can lock."""
+
+    def __init__(self) -> None:
+        from flask import Blueprint, Flask, g
+
+        self.now = NOW
+        self.accounts = {"shimin"}
+        self.staff = staff.StaffSession(
+            key="clerk",
+            find=lambda username: _Clerk(username) if username in self.accounts else None,
+            sign_in_endpoint="office.sign_in",
+            open_endpoints={"office.sign_in", "office.begin"},
+            now=lambda: self.now,
+        )
+        bp = Blueprint("office", __name__)
+        bp.add_url_rule("/sign-in", "sign_in", lambda: "sign in")
+        bp.add_url_rule("/desk", "desk", lambda: f"desk of {g.clerk.username}")
+
+        @bp.get("/begin/<username>")
+        def begin(username: str) -> str:
+            self.staff.begin(_Clerk(username))
+            return "signed in"
+
+        bp.before_request(lambda: self.staff.access_rule("office").check())
+        self.app = Flask(__name__)
+        self.app.secret_key = "test"
+        self.app.register_blueprint(bp)
+        self.client = self.app.test_client()
+
+    def desk(self) -> tuple[int, str]:
+        answer = self.client.get("/desk")
+        return answer.status_code, answer.headers.get("Location") or answer.get_data(as_text=True)
+
+
+def test_a_signed_in_clerk_reaches_the_desk_and_others_are_sent_to_sign_in() -> None:
+    office = _Office()
+    assert office.desk() == (303, "/sign-in")
+    assert office.client.get("/sign-in").status_code == 200  # open without a session
+    office.client.get("/begin/shimin")
+    assert office.desk() == (200, "desk of shimin")
+
+
+def test_thirty_idle_minutes_end_the_session_and_the_sign_in_page_is_told() -> None:
+    office = _Office()
+    office.client.get("/begin/shimin")
+    office.now += staff.IDLE_LIMIT - timedelta(seconds=1)
+    assert office.desk() == (200, "desk of shimin")  # and the request keeps it alive
+    office.now += staff.IDLE_LIMIT - timedelta(seconds=1)
+    assert office.desk() == (200, "desk of shimin")
+    office.now += staff.IDLE_LIMIT + timedelta(seconds=1)
+    assert office.desk() == (303, "/sign-in?expired=1")
+    assert office.desk() == (303, "/sign-in")  # said once: the session is gone
+
+
+def test_a_locked_or_removed_account_is_signed_out_at_its_next_request() -> None:
+    office = _Office()
+    office.client.get("/begin/shimin")
+    office.accounts.clear()
+    assert office.desk() == (303, "/sign-in")
+    office.accounts.add("shimin")
+    assert office.desk() == (303, "/sign-in")
+
+
+@pytest.mark.parametrize(
+    "data", ["shimin", {"username": "shimin"}, {"username": 7, "last_seen": 1}, {"last_seen": "x"}]
+)
+def test_a_session_value_of_the_wrong_shape_is_no_session(data: object) -> None:
+    office = _Office()
+    with office.client.session_transaction() as browser:
+        browser["clerk"] = data
+    assert office.desk() == (303, "/sign-in")

@@ -11,15 +11,17 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from govkit.certificates.issuer import DocumentIssuer
+from govkit.certificates.status import DocumentStatus
 from residence import issuing, repository
 from residence.domain import fees
 from residence.domain.eligibility import (
@@ -488,8 +490,95 @@ def create_mandate(
 
 
 # -- what the citizen holds ------------------------------------------------------------------
-def my_certificates(session: Session, owner_sub: str) -> Sequence[IssuedCertificate]:
-    return repository.list_certificates_of(session=session, owner_sub=owner_sub)
+#: "Your requests and copies" lists a requester's newest requests, at most this many (the page
+#: says so when there are more).
+MY_REQUESTS_SHOWN = 100
+
+
+class RequestState(StrEnum):
+    """Where a request stands, as its requester follows it."""
+
+    #: Issued: at least one of the requester's copies is still valid.
+    ISSUED = "issued"
+    #: Issued, but none of its copies is valid any more (revoked by the city).
+    REVOKED = "revoked"
+    #: A third party's request waiting for a clerk.
+    REVIEW = "review"
+    #: A copy showing the My Number, asked for by a proxy: posted to the principal.
+    POSTED = "posted"
+    REFUSED = "refused"
+
+
+def request_state(status: str, copy_statuses: Iterable[str]) -> RequestState:
+    """The state of a request in ``status`` whose copies (the requester's own) are in
+    ``copy_statuses``. A status the rules do not know reads as refused, as on the outcome
+    page."""
+    if status == RequestStatus.ISSUED:
+        held = list(copy_statuses)
+        if held and DocumentStatus.ISSUED not in held:
+            return RequestState.REVOKED
+        return RequestState.ISSUED
+    return {
+        RequestStatus.PENDING_REVIEW.value: RequestState.REVIEW,
+        RequestStatus.MAILED.value: RequestState.POSTED,
+    }.get(status, RequestState.REFUSED)
+
+
+@dataclass(frozen=True)
+class MyRequest:
+    request: CertificateRequest
+    state: RequestState
+    #: The requester's own copies, by document number (none unless issued to them).
+    certificates: list[IssuedCertificate]
+    #: The people on the copy, once it is issued to the requester (as the copy and the outcome
+    #: page show them); empty otherwise, so that a request waiting, refused or posted to a
+    #: principal names nobody, and a refusal never tells who the register holds.
+    names: list[str]
+
+    @property
+    def valid_copies(self) -> int:
+        return sum(1 for c in self.certificates if c.status == DocumentStatus.ISSUED)
+
+
+@dataclass(frozen=True)
+class MyRequests:
+    requests: list[MyRequest]
+    #: There are older requests than those listed.
+    more: bool
+
+
+def my_requests(session: Session, owner_sub: str, limit: int = MY_REQUESTS_SHOWN) -> MyRequests:
+    """The requests ``owner_sub`` made, newest first (at most ``limit``), each with its state,
+    the requester's own copies and, for an issued one, the names on the copy."""
+    found = repository.list_requests_of(session=session, requester_sub=owner_sub, limit=limit + 1)
+    shown = list(found[:limit])
+    copies: dict[str, list[IssuedCertificate]] = {r.id: [] for r in shown}
+    for certificate in repository.list_certificates_of_requests(
+        session=session, request_ids=[r.id for r in shown], owner_sub=owner_sub
+    ):
+        copies[certificate.request_id].append(certificate)
+    issued = [r for r in shown if r.status == RequestStatus.ISSUED]
+    keys = sorted({key for r in issued for key in r.members})
+    names = {
+        resident.register_key: repository.person_of(resident).full_name
+        for resident in (
+            repository.list_residents_by_keys(session=session, keys=keys) if keys else ()
+        )
+    }
+    return MyRequests(
+        requests=[
+            MyRequest(
+                request=r,
+                state=request_state(r.status, (c.status for c in copies[r.id])),
+                certificates=copies[r.id],
+                names=[names[key] for key in r.members if key in names]
+                if r.status == RequestStatus.ISSUED
+                else [],
+            )
+            for r in shown
+        ],
+        more=len(found) > limit,
+    )
 
 
 def my_request(session: Session, owner_sub: str, request_id: str) -> Outcome | None:

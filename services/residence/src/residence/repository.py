@@ -274,13 +274,32 @@ def save_status_index(*, session: Session, index: int, at: datetime) -> None:
     session.flush()
 
 
-def list_certificates_of(*, session: Session, owner_sub: str) -> Sequence[IssuedCertificate]:
+def list_requests_of(
+    *, session: Session, requester_sub: str, limit: int
+) -> Sequence[CertificateRequest]:
+    """The requests ``requester_sub`` made, newest first, at most ``limit`` (the index on
+    ``requester_sub`` finds them; one person's requests are few enough to sort)."""
+    statement = (
+        select(CertificateRequest)
+        .where(CertificateRequest.requester_sub == requester_sub)
+        .order_by(col(CertificateRequest.created_at).desc(), col(CertificateRequest.id).desc())
+        .limit(limit)
+    )
+    return session.exec(statement).all()
+
+
+def list_certificates_of_requests(
+    *, session: Session, request_ids: Sequence[str], owner_sub: str
+) -> Sequence[IssuedCertificate]:
+    """The copies of any of ``request_ids`` that ``owner_sub`` holds, by document number (a
+    copy posted to a principal is the principal's, never the requester's)."""
+    if not request_ids:
+        return []
     statement = (
         select(IssuedCertificate)
+        .where(col(IssuedCertificate.request_id).in_(request_ids))
         .where(IssuedCertificate.owner_sub == owner_sub)
-        .order_by(
-            col(IssuedCertificate.issued_at).desc(), col(IssuedCertificate.status_index).desc()
-        )
+        .order_by(col(IssuedCertificate.document_id))
     )
     return session.exec(statement).all()
 

@@ -358,6 +358,30 @@ def test_a_record_masks_the_numbers_and_shows_the_support_measure_only_here(
     assert "田村" not in start
 
 
+def test_relationships_read_in_the_pages_language_beside_the_registers_term(
+    clerk: Browser,
+) -> None:
+    """The register writes 続柄 in Japanese; an English page gives the English beside it."""
+    page = clerk.page("/clerk/residents/H1-2", h1="森下 彩花")
+    rows = {
+        row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(strip=True)
+        for row in page.select(".govuk-summary-list__row")
+    }
+    assert rows["Relationship to the head of household"] == "wife (妻)"
+    household = {
+        str(row["data-key"]): row.select("td")[1].get_text(strip=True)
+        for row in page.select("#household tbody tr")
+    }
+    assert household["H1-1"] == "head of household (世帯主)"
+    assert household["H1-6"] == "wife's mother (妻の母)"
+    clerk.client.set_cookie("kit_lang", "ja")
+    japanese = check_page(clerk.client.get("/clerk/residents/H1-2"), lang="ja")
+    terms = [
+        row.select("td")[1].get_text(strip=True) for row in japanese.select("#household tbody tr")
+    ]
+    assert terms == ["世帯主", "子", "子", "子", "妻の母"]
+
+
 # -- move-in, move-out, birth, correction ----------------------------------------------------------
 
 

@@ -652,3 +652,230 @@ def test_a_revoked_copy_says_so_in_its_status(proxy_case, city) -> None:
     payload = answer.get_data(as_text=True).split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert "revoked" in json.dumps(claims)
+
+
+# -- your requests and copies ---------------------------------------------------------------------
+RYOSUKE = {
+    "route": "third_party",
+    "subject_name": "石川 亮介",
+    "subject_address": "桜木市中央三丁目3番4号201号室",
+    "reason": "賃貸契約の保証人確認のため",
+}
+NOBODY = {**RYOSUKE, "subject_name": "山田 花子"}
+EN_TIME = re.compile(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2}")
+JA_TIME = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}")
+
+
+def asked(response) -> str:
+    """The number of the request a submission made (its outcome page's address)."""
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return response.headers["Location"].removeprefix("/requests/")
+
+
+def my_requests(client: FlaskClient, lang: str = "en"):
+    h1 = "Your requests and copies" if lang == "en" else "請求と写し"
+    return check_page(client.get("/certificates"), lang=lang, h1=h1)
+
+
+def listed(page) -> list[dict[str, Any]]:
+    """The rows of "your requests and copies", as a reader sees them."""
+    rows = []
+    for row in page.select("#requests tbody tr"):
+        cell = {td["data-column"]: td for td in row.select("td")}
+        link = cell["request"].select_one("a")
+        tag = cell["status"].select_one(".govuk-tag")
+        rows.append({
+            "id": row["data-request"],
+            "link": (link.get_text(strip=True), link["href"]),
+            "asked": cell["asked"].get_text(strip=True),
+            "whose": " ".join(cell["whose"].get_text().split()),
+            "status": tag.get_text(strip=True),
+            "tag": [c for c in tag["class"] if c.startswith("govuk-tag--")],
+            "copies": [
+                (
+                    p["data-document"],
+                    p.select_one("a")["href"],
+                    " ".join(t.get_text(strip=True) for t in p.select(".govuk-tag")),
+                )
+                for p in cell["copies"].select("[data-document]")
+            ],
+        })  # fmt: skip
+    return rows
+
+
+def test_your_requests_are_listed_newest_first_with_where_each_stands(citizen, city: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from residence.issuing import revoke_certificate
+
+    client = citizen("H1-1")
+    assert check_page(client.get("/certificates"), lang="en").select_one("#requests-empty")
+    household = asked(ask(client, {"route": "self"}, {"copies": "2"},
+                          {"members": ["H1-1", "H1-2"]}))  # fmt: skip
+    waiting = asked(ask(client, RYOSUKE, {}))
+    refused = asked(ask(client, NOBODY, {}))
+    page = my_requests(client)
+    assert not page.select("#requests-empty, #requests-more")
+    rows = listed(page)
+    assert [r["id"] for r in rows] == [refused, waiting, household]
+    for row in rows:
+        assert row["link"] == (row["id"], f"/requests/{row['id']}")
+        assert EN_TIME.fullmatch(row["asked"]), row["asked"]
+    issued = rows[2]
+    assert issued["whose"] == "森下 健太, 森下 彩花"
+    assert (issued["status"], issued["tag"]) == ("Issued: 2 copies", ["govuk-tag--green"])
+    assert len(issued["copies"]) == 2
+    for document_id, href, state in issued["copies"]:
+        assert (href, state) == (f"/certificates/{document_id}.pdf", "")
+        assert client.get(href).data.startswith(b"%PDF")
+    assert {k: rows[1][k] for k in ("whose", "status", "tag", "copies")} == {
+        "whose": "Someone else",
+        "status": "Waiting for a clerk's review",
+        "tag": ["govuk-tag--yellow"],
+        "copies": [],
+    }
+    assert {k: rows[0][k] for k in ("whose", "status", "tag", "copies")} == {
+        "whose": "Someone else",
+        "status": "Refused",
+        "tag": ["govuk-tag--red"],
+        "copies": [],
+    }
+    # nobody is named before a copy is issued: not even the person the requester named
+    assert "石川" not in page.select_one("#requests").get_text()
+    # the outcome page of the request waiting for review says where to find it again
+    outcome_page = check_page(client.get(f"/requests/{waiting}"), lang="en")
+    assert outcome_page.select_one("#review-next #my-requests")["href"] == "/certificates"
+    # the city revokes one copy, then the other
+    first, second = (document_id for document_id, _href, _state in issued["copies"])
+    with get_database(city).session() as session:
+        for document_id in (first, second):
+            revoke_certificate(session=session, document_id=document_id, reason="issued in error",
+                               actor="clerk:test", now=datetime.now(UTC))  # fmt: skip
+            row = listed(my_requests(client))[2]
+            if document_id == first:
+                assert row["status"] == "Issued: 1 copy"
+                assert [state for _d, _h, state in row["copies"]] == ["Revoked", ""]
+    assert (row["status"], row["tag"]) == ("Revoked", ["govuk-tag--red"])
+    assert [state for _d, _h, state in row["copies"]] == ["Revoked", "Revoked"]
+    assert row["whose"] == "森下 健太, 森下 彩花"
+
+
+def test_a_clerks_decision_on_a_third_party_request_shows_in_the_list(
+    citizen, city: Flask, kit
+) -> None:
+    from datetime import UTC, datetime
+
+    from residence import backoffice
+    from residence.staff import SignedInClerk
+    from residence.web.clerk import issue_approved
+
+    client = citizen("H1-1")
+    approved = asked(ask(client, RYOSUKE, {}))
+    refused = asked(ask(client, RYOSUKE, {}))
+    assert {r["status"] for r in listed(my_requests(client))} == {"Waiting for a clerk's review"}
+    clerk = SignedInClerk("shimin", "窓口 一郎")
+    with city.app_context(), get_database(city).session() as session:
+        backoffice.approve_request(
+            session=session,
+            clerk=clerk,
+            request_id=approved,
+            issue=issue_approved,
+            now=datetime.now(UTC),
+            today=kit.TODAY,
+        )
+        backoffice.refuse_request(session=session, clerk=clerk, request_id=refused,
+                                  reason="契約書の写しが提出されない", now=datetime.now(UTC),
+                                  today=kit.TODAY)  # fmt: skip
+    rows = {r["id"]: r for r in listed(my_requests(client))}
+    assert (rows[approved]["whose"], rows[approved]["status"]) == ("石川 亮介", "Issued: 1 copy")
+    ((_document, href, _state),) = rows[approved]["copies"]
+    assert client.get(href).data.startswith(b"%PDF")
+    assert (rows[refused]["whose"], rows[refused]["status"]) == ("Someone else", "Refused")
+    assert rows[refused]["copies"] == []
+    # the clerk's reason stays in the back office
+    assert "契約書" not in client.get("/certificates").get_data(as_text=True)
+
+
+def test_the_adverse_party_sees_the_same_row_as_for_a_person_nobody_knows(citizen) -> None:
+    client = citizen("X-3")
+    protected = {
+        "route": "third_party",
+        "subject_name": "大野 由美子",
+        "subject_address": "桜木市中央二丁目5番8号",
+        "reason": "貸金の返還請求のため",
+    }
+    asked(ask(client, protected, {}))
+    asked(ask(client, {**protected, "subject_name": "山田 花子"}, {}))
+    page = my_requests(client)
+    for word in ("大野", "由美子", "中央二丁目", "山田"):
+        assert word not in page.html
+    first, second = listed(page)
+    same = ("whose", "status", "tag", "copies")
+    assert {k: first[k] for k in same} == {k: second[k] for k in same}
+    assert (first["whose"], first["status"]) == ("Someone else", "Refused")
+
+
+def test_a_proxy_sees_a_my_number_copy_as_posted_and_never_its_download(
+    proxy_case, citizen
+) -> None:
+    submit = proxy_case(allow_my_number=True)
+    posted = submit(items=["my_number"])
+    issued = submit()
+    assert (posted.request.status, issued.request.status) == ("mailed", "issued")
+    page = my_requests(citizen("X-1"))
+    rows = listed(page)
+    assert [r["id"] for r in rows] == [issued.request.id, posted.request.id]
+    assert (rows[0]["whose"], rows[0]["status"]) == ("石川 正男", "Issued: 1 copy")
+    assert [d for d, _h, _s in rows[0]["copies"]] == [issued.certificates[0].document_id]
+    assert {k: rows[1][k] for k in ("whose", "status", "tag", "copies")} == {
+        "whose": "Someone who authorised me",
+        "status": "Posted to the person who authorised you",
+        "tag": [],  # blue: the tag without a modifier
+        "copies": [],
+    }
+    assert posted.certificates[0].document_id not in page.html
+
+
+def test_in_japanese_and_nobody_sees_another_persons_requests(citizen) -> None:
+    owner = citizen("H1-1")
+    owner.set_cookie("kit_lang", "ja")
+    mine = asked(ask(owner, {"route": "self"}, {}, {"members": ["H1-1"]}))
+    page = my_requests(owner, lang="ja")
+    headers = [th.get_text(strip=True) for th in page.select("#requests thead th")]
+    assert headers == ["請求番号", "請求日時", "請求の対象", "状態", "写し（PDF）"]
+    (row,) = listed(page)
+    assert (row["id"], row["whose"], row["status"]) == (mine, "森下 健太", "交付済み（1通）")
+    assert JA_TIME.fullmatch(row["asked"]), row["asked"]
+    other = citizen("H3-1")
+    other.set_cookie("kit_lang", "ja")
+    page = my_requests(other, lang="ja")
+    assert page.select_one("#requests-empty").get_text(strip=True) == "まだ写しを請求していません。"
+    assert not page.select("#requests")
+    assert mine not in page.html
+    assert page.links()["写しを請求する"] == "/request/who"
+
+
+@sqlite_only
+def test_only_the_newest_requests_are_listed_and_the_page_says_so(citizen, city: Flask) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from residence.journey import MY_REQUESTS_SHOWN
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    with get_database(city).session() as session:
+        for n in range(MY_REQUESTS_SHOWN + 1):
+            session.add(CertificateRequest(
+                id=f"R-20261101-{n:08d}", requester_sub="sub-H3-1", requester_name="石川 亮介",
+                route="self", subject="H3-1", members=["H3-1"], items=[], purpose="bank",
+                copies=1, fee_yen=0, delivery="download", status="refused", refusal="refused",
+                created_at=start + timedelta(minutes=n),
+            ))  # fmt: skip
+        session.commit()
+    page = my_requests(citizen("H3-1"))
+    ids = [row["data-request"] for row in page.select("#requests tbody tr")]
+    assert len(ids) == MY_REQUESTS_SHOWN
+    assert ids[0] == f"R-20261101-{MY_REQUESTS_SHOWN:08d}"
+    assert "R-20261101-00000000" not in ids
+    assert page.select_one("#requests-more").get_text(strip=True) == (
+        "Only your 100 most recent requests are listed."
+    )

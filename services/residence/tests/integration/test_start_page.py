@@ -16,6 +16,7 @@ def test_start_page_in_japanese(app: Flask) -> None:
     page = check_page(app.test_client().get("/"), lang="ja", h1="住民票の写しの交付")
     assert page.select_one(".govuk-inset-text").get_text(strip=True)
     assert page.links()["窓口のトップページで、すべてのサービスを見る"] == "https://portal.example/"
+    assert page.links()["請求と写し"] == "/certificates"
 
 
 def test_start_page_in_english(app: Flask) -> None:
@@ -25,3 +26,4 @@ def test_start_page_in_english(app: Flask) -> None:
         client.get("/"), lang="en", h1="Get a copy of your residence record (juminhyo)"
     )
     assert "See every service on the Madoguchi home page" in page.links()
+    assert page.links()["Your requests and copies"] == "/certificates"

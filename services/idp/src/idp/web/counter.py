@@ -9,19 +9,18 @@ registered). Views only parse forms, call :mod:`idp.counter` and render or redir
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, PasswordField
 
-from govkit.access import AccessRule
 from govkit.db import get_session
 from govkit.forms import Form
-from govkit.staff import SignInForm, sign_in_notice, sign_in_refusal
+from govkit.staff import SignInForm, StaffSession, sign_in_notice, sign_in_refusal
 from idp import counter
 from idp.card import CardState, UnknownCard
 from idp.card.simulator import SimulatedCardReader
@@ -29,63 +28,23 @@ from idp.domain.people import PIN, SIGNING_PASSWORD
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
 
-SESSION_KEY = "staff"
-IDLE_LIMIT = timedelta(minutes=30)
 #: The endpoint the provider's rate limit for staff sign-in applies to.
 SIGN_IN_ENDPOINT = "counter.sign_in_submit"
-_OPEN_ENDPOINTS = frozenset({"counter.sign_in", SIGN_IN_ENDPOINT})
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-# -- the staff session -------------------------------------------------------------------------
-
-
-def _clerk_in_session(now: datetime) -> tuple[counter.Clerk | None, bool]:
-    """(the signed-in clerk, whether a staff session just expired)."""
-    data = session.get(SESSION_KEY)
-    if not isinstance(data, dict):
-        return None, False
-    last_seen = data.get("last_seen")
-    username = data.get("username")
-    if not isinstance(last_seen, int | float) or not isinstance(username, str):
-        session.pop(SESSION_KEY, None)
-        return None, False
-    if now.timestamp() - last_seen > IDLE_LIMIT.total_seconds():
-        session.pop(SESSION_KEY, None)
-        return None, True
-    clerk = counter.current_clerk(get_session(), username)
-    if clerk is None:  # removed or locked since signing in
-        session.pop(SESSION_KEY, None)
-        return None, False
-    return clerk, False
-
-
-def _remember(clerk: counter.Clerk, now: datetime) -> None:
-    session[SESSION_KEY] = {
-        "username": clerk.username,
-        "display_name": clerk.display_name,
-        "last_seen": int(now.timestamp()),
-    }
-
-
-def _staff_required() -> Response | None:
-    """Let signed-in clerks through (and keep their session alive); send others to sign in."""
-    if request.endpoint in _OPEN_ENDPOINTS:
-        return None
-    now = _now()
-    clerk, expired = _clerk_in_session(now)
-    if clerk is None:
-        return redirect(url_for("counter.sign_in", expired=1 if expired else None), code=303)
-    _remember(clerk, now)
-    g.clerk = clerk
-    return None
-
-
+#: Which clerk the browser is signed in as.
+STAFF = StaffSession(
+    key="staff",
+    find=lambda username: counter.current_clerk(get_session(), username),
+    sign_in_endpoint="counter.sign_in",
+    open_endpoints={"counter.sign_in", SIGN_IN_ENDPOINT},
+)
 #: Counter pages: a clerk's session, else the sign-in page.
-STAFF_ACCESS = AccessRule("counter-staff", _staff_required)
+STAFF_ACCESS = STAFF.access_rule("counter-staff")
 
 
 def _clerk() -> counter.Clerk:
@@ -158,7 +117,7 @@ def _sign_in_page(
 
 @bp.get("/sign-in")
 def sign_in() -> Response | tuple[str, int]:
-    clerk, _expired = _clerk_in_session(_now())
+    clerk, _expired = STAFF.current()
     if clerk is not None:
         return redirect(url_for("counter.search"), code=303)
     return _sign_in_page(SignInForm(), {}, notice=sign_in_notice(request.args))
@@ -179,8 +138,7 @@ def sign_in_submit() -> Response | tuple[str, int]:
     except counter.StaffSignInFailed as failure:
         field, message, status = sign_in_refusal(failure.reason)
         return _sign_in_page(form, {field: message}, status)
-    session.pop(SESSION_KEY, None)
-    _remember(clerk, now)
+    STAFF.begin(clerk)
     return redirect(url_for("counter.search"), code=303)
 
 
@@ -188,7 +146,7 @@ def sign_in_submit() -> Response | tuple[str, int]:
 def sign_out() -> Response:
     form = SignOutForm()
     if form.validate_on_submit():
-        session.pop(SESSION_KEY, None)
+        STAFF.end()
         return redirect(url_for("counter.sign_in", signed_out=1), code=303)
     return redirect(url_for("counter.search"), code=303)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import (
@@ -24,19 +24,17 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from govkit.access import AccessRule
 from govkit.certificates.status import DocumentStatus
 from govkit.clock import today as kit_today
 from govkit.db import get_session
 from govkit.forms import Form
-from govkit.staff import SignInForm, sign_in_notice, sign_in_refusal
+from govkit.staff import SignInForm, StaffSession, sign_in_notice, sign_in_refusal
 from govkit.web import get_settings
 from residence import backoffice, staff
 from residence.domain import backoffice as rules
@@ -47,9 +45,6 @@ from residence.web.journey import fee_summary
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 
-SESSION_KEY = "clerk"
-IDLE_LIMIT = timedelta(minutes=30)
-_OPEN_ENDPOINTS = frozenset({"clerk.sign_in", "clerk.sign_in_submit"})
 
 Page = tuple[str, int]
 
@@ -64,44 +59,15 @@ def _today() -> date:
 
 # -- the staff session ------------------------------------------------------------------------
 
-
-def _clerk_in_session(now: datetime) -> tuple[staff.SignedInClerk | None, bool]:
-    """(the signed-in clerk, whether a staff session just expired)."""
-    data = session.get(SESSION_KEY)
-    if not isinstance(data, dict):
-        return None, False
-    last_seen, username = data.get("last_seen"), data.get("username")
-    if not isinstance(last_seen, int | float) or not isinstance(username, str):
-        session.pop(SESSION_KEY, None)
-        return None, False
-    if now.timestamp() - last_seen > IDLE_LIMIT.total_seconds():
-        session.pop(SESSION_KEY, None)
-        return None, True
-    clerk = staff.current_clerk(session=get_session(), username=username)
-    if clerk is None:  # removed or locked since signing in
-        session.pop(SESSION_KEY, None)
-    return clerk, False
-
-
-def _remember(clerk: staff.SignedInClerk, now: datetime) -> None:
-    session[SESSION_KEY] = {"username": clerk.username, "last_seen": int(now.timestamp())}
-
-
-def _clerk_required() -> Response | None:
-    """Let signed-in clerks through (keeping their session alive); send others to sign in."""
-    if request.endpoint in _OPEN_ENDPOINTS:
-        return None
-    now = _now()
-    clerk, expired = _clerk_in_session(now)
-    if clerk is None:
-        return redirect(url_for("clerk.sign_in", expired=1 if expired else None), code=303)
-    _remember(clerk, now)
-    g.clerk = clerk
-    return None
-
-
+#: Which clerk the browser is signed in as (apart from a citizen's sign-in on the same service).
+CLERKS = StaffSession(
+    key="clerk",
+    find=lambda username: staff.current_clerk(session=get_session(), username=username),
+    sign_in_endpoint="clerk.sign_in",
+    open_endpoints={"clerk.sign_in", "clerk.sign_in_submit"},
+)
 #: Back-office pages: a clerk's session, else the sign-in page.
-CLERK_ACCESS = AccessRule("residence-clerk", _clerk_required)
+CLERK_ACCESS = CLERKS.access_rule("residence-clerk")
 
 
 def _clerk() -> staff.SignedInClerk:
@@ -301,7 +267,7 @@ def _sign_in_page(
 
 @bp.get("/sign-in")
 def sign_in() -> Response | Page:
-    clerk, _expired = _clerk_in_session(_now())
+    clerk, _expired = CLERKS.current()
     if clerk is not None:
         return redirect(url_for("clerk.search"), code=303)
     return _sign_in_page(SignInForm(), {}, notice=sign_in_notice(request.args))
@@ -322,15 +288,14 @@ def sign_in_submit() -> Response | Page:
     except staff.ClerkSignInFailed as failure:
         field, text, status = sign_in_refusal(failure.reason)
         return _sign_in_page(form, {field: text}, status)
-    session.pop(SESSION_KEY, None)
-    _remember(clerk, now)
+    CLERKS.begin(clerk)
     return redirect(url_for("clerk.search"), code=303)
 
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
     if CsrfForm().validate_on_submit():
-        session.pop(SESSION_KEY, None)
+        CLERKS.end()
         return redirect(url_for("clerk.sign_in", signed_out=1), code=303)
     return redirect(url_for("clerk.search"), code=303)
 
@@ -374,7 +339,7 @@ def _resident_row(resident: Resident, today: date) -> dict[str, Any]:
         "roman": resident.name_roman,
         "birthdate": resident.birthdate.isoformat(),
         "address": resident.address,
-        "relationship": resident.relationship,
+        "relationship": wording.relationship_as_written(resident.relationship),
         "status": _status_tag(resident, today),
         "href": url_for("clerk.resident", register_key=resident.register_key),
     }
@@ -415,7 +380,10 @@ def _record_rows(resident: Resident, today: date) -> list[dict[str, Any]]:
     rows = [
         _row(_("Record number"), resident.register_key),
         _row(_("Household"), resident.household),
-        _row(_("Relationship to the head of household"), resident.relationship),
+        _row(
+            _("Relationship to the head of household"),
+            wording.relationship_as_written(resident.relationship),
+        ),
         _row(_("Name"), f"{resident.family_name} {resident.given_name}"),
         _row(_("Name in katakana"), f"{resident.family_name_kana} {resident.given_name_kana}"),
         _row(_("Name in Latin letters"), resident.name_roman),

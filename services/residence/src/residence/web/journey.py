@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, request, session, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -27,9 +27,10 @@ from govkit.auth import (
     signature_refusal,
     verify_card_signature,
 )
+from govkit.certificates.status import DocumentStatus
 from govkit.clock import today as kit_today
 from govkit.db import get_session
-from govkit.i18n import current_language, format_day
+from govkit.i18n import current_language
 from govkit.web import get_settings, kit_home
 from residence import journey, repository
 from residence.documents import seal
@@ -44,9 +45,10 @@ from residence.domain.identifiers import (
 )
 from residence.domain.items import STATUTORY_PURPOSES, OptionalItem, Purpose, Route, items_problem
 from residence.domain.mandate import mandate_digest
+from residence.models import IssuedCertificate
 from residence.seeding import load_register
 from residence.web import bp, wording
-from residence.web.dates import date_example, date_items, in_japan
+from residence.web.dates import date_example, date_items, japan_time
 from residence.web.forms import CheckForm, DetailsForm, MandateForm, ScopeForm, WhoForm
 
 ANSWERS = "residence.answers"
@@ -802,7 +804,22 @@ def outcome(request_id: str) -> str:
         ),
         # the portal lists the copies a resident of the city asked for
         kept_html=_kept_on_the_portal() if _me() is not None else None,
+        review_html=_review_next() if found.request.status == "pending_review" else None,
     )
+
+
+def _review_next() -> Markup:
+    """What happens to a request sent for review, and where to find it again (linked)."""
+    link = Markup('<a class="govuk-link" id="my-requests" href="%s">%s</a>') % (
+        url_for("residence.my_requests"),
+        _("Your requests and copies"),
+    )
+    text = _(
+        "A clerk at Sakuragi City checks that you have a legitimate interest, within 5 working "
+        "days. The decision, and the copy if it is issued, will be on this page: you can open "
+        "it again from %(requests)s. No fee is taken unless the copy is issued."
+    )
+    return Markup.escape(text) % {"requests": link}
 
 
 def _kept_on_the_portal() -> Markup:
@@ -828,26 +845,86 @@ def certificate_pdf(document_id: str) -> Response:
     return response
 
 
+#: Whose record a request was for, by the route the rules applied, when its copy names nobody
+#: the requester may see (the words of the first question and of "Check your answers").
+WHOSE_RECORD = {
+    Route.SELF: _l("Me"),
+    Route.HOUSEHOLD: _l("Someone in my household"),
+    Route.PROXY: _l("Someone who authorised me"),
+    Route.THIRD_PARTY: _l("Someone else"),
+}
+#: A copy that is no longer valid, by its status in the issuance register.
+COPY_STATES = {
+    DocumentStatus.REVOKED.value: (_l("Revoked"), "govuk-tag--red"),
+    DocumentStatus.SUPERSEDED.value: (_l("Superseded"), "govuk-tag--grey"),
+}
+
+
+def _state_tag(item: journey.MyRequest) -> dict[str, str]:
+    """A request's state as a GOV.UK tag (text and colour)."""
+    state = item.state
+    if state is journey.RequestState.ISSUED:
+        count = item.valid_copies
+        text = ngettext("Issued: %(num)d copy", "Issued: %(num)d copies", count)
+        return {"text": text, "classes": "govuk-tag--green"}
+    text, classes = {
+        journey.RequestState.REVOKED: (_("Revoked"), "govuk-tag--red"),
+        journey.RequestState.REVIEW: (_("Waiting for a clerk's review"), "govuk-tag--yellow"),
+        # GOV.UK Frontend's tag is blue without a modifier
+        journey.RequestState.POSTED: (_("Posted to the person who authorised you"), ""),
+        journey.RequestState.REFUSED: (_("Refused"), "govuk-tag--red"),
+    }[state]
+    return {"text": text, "classes": classes}
+
+
+def _whose_record(item: journey.MyRequest) -> str | Markup:
+    if item.names:
+        return wording.join_names(item.names)
+    try:
+        return str(WHOSE_RECORD[Route(item.request.route)])
+    except ValueError:
+        return "—"
+
+
+def _copy_link(certificate: IssuedCertificate) -> dict[str, Any]:
+    text, classes = COPY_STATES.get(certificate.status, (None, ""))
+    return {
+        "document_id": certificate.document_id,
+        "href": url_for("residence.certificate_pdf", document_id=certificate.document_id),
+        "state": {"text": str(text), "classes": classes} if text is not None else None,
+    }
+
+
 @bp.get("/certificates")
 @login_required(acr="aal3")
-def my_certificates() -> str:
+def my_requests() -> str:
+    """The signed-in person's requests, newest first: each links to its outcome page, says
+    whose record it was for and where it stands, with the copies to download."""
     sub = _requester()[0]
+    found = journey.my_requests(get_session(), sub)
     rows = [
-        [
-            {
-                "html": Markup('<a class="govuk-link" href="%s">%s</a>')
-                % (url_for("residence.certificate_pdf", document_id=c.document_id), c.document_id)
-            },
-            {"text": format_day(in_japan(c.issued_at))},
-            {"text": _("Revoked") if c.status == "revoked" else _("Valid")},
-        ]
-        for c in journey.my_certificates(get_session(), sub)
+        {
+            "id": item.request.id,
+            "href": url_for("residence.outcome", request_id=item.request.id),
+            "asked": japan_time(item.request.created_at),
+            "whose": _whose_record(item),
+            "state": _state_tag(item),
+            "copies": [_copy_link(c) for c in item.certificates],
+        }
+        for item in found.requests
     ]
     return render_template(
-        "residence/journey/certificates.html",
-        page_title=_("Copies you have received"),
-        head=[{"text": _("Document")}, {"text": _("Issued")}, {"text": _("Status")}],
+        "residence/journey/requests.html",
+        page_title=_("Your requests and copies"),
         rows=rows,
+        more=(
+            _(
+                "Only your %(count)s most recent requests are listed.",
+                count=journey.MY_REQUESTS_SHOWN,
+            )
+            if found.more
+            else None
+        ),
     )
 
 

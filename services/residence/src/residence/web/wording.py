@@ -52,6 +52,13 @@ def relationship(value: str) -> str:
     return value
 
 
+def relationship_as_written(value: str) -> str:
+    """For the back office, where the register's own term matters: ``妻の母`` in Japanese,
+    ``wife's mother (妻の母)`` in English (an unknown term as written)."""
+    shown = relationship(value)
+    return value if shown == value else f"{shown} ({value})"
+
+
 def with_relationship(name: str, value: str) -> str:
     """``佐伯 節子（妻の母）`` / ``佐伯 節子 (wife's mother)``."""
     if japanese():
