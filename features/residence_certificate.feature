@@ -80,7 +80,7 @@ Feature: Get a signed copy of a resident record (住民票の写し) online
     And every page Masao saw passes an accessibility scan
     And every page Naoko saw passes an accessibility scan
 
-  Scenario: Third party without legitimate interest is refused; third party never receives My Number
+  Scenario: Third party without legitimate interest is refused; third party never receives My Number; a clerk approves the request and the copy is theirs
     Given Naoko has signed in with her My Number card to ask for a copy of a resident record
     When Naoko asks as a third party for the record of 石川 亮介 at 桜木市中央三丁目3番4号201号室 without saying why
     Then Naoko is told "Say why you need the record" about the reason
@@ -93,7 +93,12 @@ Feature: Get a signed copy of a resident record (住民票の写し) online
     And Naoko sends the request
     Then Naoko is told "Your request has been sent for review"
     And Naoko is offered nothing to download
+    When a Sakuragi City clerk approves Naoko's request after review
+    Then Naoko finds the request issued among her requests and downloads the copy
+    And pyHanko finds the copy's seal valid, made by 桜木市長
+    And the copy shows these people: 石川 亮介
     And every page Naoko saw passes an accessibility scan
+    And every page the city clerk saw passes an accessibility scan
 
   Scenario: Request by the adverse party of a DV support-measure holder is refused without revealing the address
     Given Tsuyoshi has signed in with his My Number card to ask for a copy of a resident record

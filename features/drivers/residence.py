@@ -526,6 +526,35 @@ class Journey:
     def main_text(self) -> str:
         return self.page.locator("main").inner_text()
 
+    def request_number(self) -> str:
+        """The request number the result page's panel gives."""
+        body = self.page.locator(".govuk-panel__body").inner_text()
+        return body.split()[-1]
+
+    def open_my_requests(self) -> dict[str, tuple[str, list[str]]]:
+        """Open "Your requests and copies" from the result page's link; request number →
+        (its status tag, the document numbers of the copies offered)."""
+        self.page.locator("main a#my-requests").click()
+        self.page.wait_for_load_state()
+        self._expect("/certificates")
+        self.scan()
+        rows = {}
+        for row in self.page.locator("#requests tbody tr").all():
+            status = row.locator("[data-column=status]").inner_text().strip()
+            copies = row.locator("[data-document]").all()
+            rows[row.get_attribute("data-request") or ""] = (
+                status,
+                [c.get_attribute("data-document") or "" for c in copies],
+            )
+        return rows
+
+    def download_listed(self, document_id: str) -> Copy:
+        """Download a copy from "Your requests and copies"."""
+        link = self.page.locator(f"[data-document='{document_id}'] a")
+        with self.page.expect_download() as download:
+            link.click()
+        return Copy(HeldDocument(Path(download.value.path()).read_bytes(), document_id))
+
     def downloads_offered(self) -> int:
         return self.page.locator("main a[id^=download-]").count()
 
@@ -652,6 +681,13 @@ class CityClerk:
                 return
             code_was_used(secret)
         raise AssertionError("the clerk could not sign in to the back office")
+
+    def approve(self, request_id: str) -> str:
+        """Approve a request waiting for review on its page; the confirmation's text."""
+        open_page(self.page, self.kit.url("residence", f"/clerk/requests/{request_id}"))
+        self._scan()
+        self._submit(lambda: None, "main form button#approve")
+        return self.page.locator(".govuk-notification-banner").inner_text()
 
     def register_move_out(self, register_key: str, moved_to: str, on: date) -> str:
         """The move-out form of the resident's record; the confirmation's text."""

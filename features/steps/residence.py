@@ -532,6 +532,25 @@ def clerk_registers_move_out(city_clerk: CityClerk, kit: RunningKit, name: str) 
     assert "moved out" in text.lower() or "転出" in text, text[:500]
 
 
+@when(re_(r"a Sakuragi City clerk approves {NAME}'s request after review"))
+def clerk_approves(city_clerk: CityClerk, journeys: dict[str, Journey], name: str) -> None:
+    request_id = journey_of(journeys, name).request_number()
+    city_clerk.sign_in()
+    text = city_clerk.approve(request_id)
+    assert "Request approved" in text or "承認" in text, text
+
+
+@then(re_(r"{NAME} finds the request issued among (?:her|his) requests and downloads the copy"))
+def finds_issued_request(journeys: dict[str, Journey], copies: list[Copy], name: str) -> None:
+    journey = journey_of(journeys, name)
+    request_id = journey.request_number()
+    rows = journey.open_my_requests()
+    status, documents = rows[request_id]
+    assert status in ("Issued: 1 copy", "交付済み（1通）"), status
+    assert len(documents) == 1, documents
+    copies.append(journey.download_listed(documents[0]))
+
+
 @then("every page the city clerk saw passes an accessibility scan")
 def city_clerk_pages_accessible(city_clerk: CityClerk) -> None:
     assert not city_clerk.problems, "\n".join(str(p) for p in city_clerk.problems)
