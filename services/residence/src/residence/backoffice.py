@@ -28,7 +28,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -50,7 +50,13 @@ from residence.domain.backoffice import (
     relationship_problem,
     renewed_until,
 )
-from residence.domain.eligibility import Reason, Requester, RequestStatus, is_adverse_party
+from residence.domain.eligibility import (
+    CLAIM_TIMEOUT,
+    Reason,
+    Requester,
+    RequestStatus,
+    is_adverse_party,
+)
 from residence.domain.identifiers import my_number_check_digit
 from residence.models import (
     AuditEvent,
@@ -66,9 +72,6 @@ from residence.staff import SignedInClerk
 MY_NUMBER_PREFIX = "9990"
 MAX_RESULTS = 50
 MOVED_OUT = "moved_out"
-#: An approval claims its request while the copy is sealed (seconds); a claim older than this
-#: was left by an approval that never finished, and the request may be decided again.
-CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 class NotFound(LookupError):

@@ -25,6 +25,7 @@ from govkit.certificates.status import DocumentStatus
 from residence import issuing, repository
 from residence.domain import fees
 from residence.domain.eligibility import (
+    CLAIM_TIMEOUT,
     Decision,
     MandateView,
     PersonOnRegister,
@@ -507,6 +508,8 @@ class RequestState(StrEnum):
     #: A copy showing the My Number, asked for by a proxy: posted to the principal.
     POSTED = "posted"
     REFUSED = "refused"
+    #: Taken back by the requester while it waited for review.
+    WITHDRAWN = "withdrawn"
 
 
 def request_state(status: str, copy_statuses: Iterable[str]) -> RequestState:
@@ -521,6 +524,7 @@ def request_state(status: str, copy_statuses: Iterable[str]) -> RequestState:
     return {
         RequestStatus.PENDING_REVIEW.value: RequestState.REVIEW,
         RequestStatus.MAILED.value: RequestState.POSTED,
+        RequestStatus.WITHDRAWN.value: RequestState.WITHDRAWN,
     }.get(status, RequestState.REFUSED)
 
 
@@ -590,6 +594,50 @@ def my_request(session: Session, owner_sub: str, request_id: str) -> Outcome | N
         request,
         list(repository.list_certificates_of_request(session=session, request_id=request_id)),
     )
+
+
+class AlreadyDecided(Exception):
+    """The request is no longer waiting for review: a clerk decided it (or is approving it
+    now), or it was withdrawn before."""
+
+
+def withdraw_request(
+    session: Session, owner_sub: str, request_id: str, now: datetime
+) -> CertificateRequest | None:
+    """The requester takes back their request while it waits for a clerk's review: no clerk
+    will see it in the queue again and nothing is charged. ``None`` for a request that is not
+    theirs (or none at all); :class:`AlreadyDecided` when it no longer waits. One conditional
+    update, so a clerk approving at the same moment and the requester cannot both win."""
+    found = my_request(session, owner_sub, request_id)
+    if found is None:
+        return None
+    withdrawn = repository.withdraw_request(
+        session=session,
+        request_id=request_id,
+        requester_sub=owner_sub,
+        pending=RequestStatus.PENDING_REVIEW.value,
+        withdrawn=RequestStatus.WITHDRAWN.value,
+        at=now,
+        claimed_before=now - CLAIM_TIMEOUT,
+    )
+    if not withdrawn:
+        session.rollback()
+        raise AlreadyDecided(request_id)
+    repository.save_audit_event(
+        session=session,
+        event=AuditEvent(
+            at=now,
+            actor=f"citizen:{owner_sub}",
+            action="certificate_request_withdrawn",
+            register_key=found.request.subject or None,
+            target=request_id,
+            details={"route": found.request.route},
+        ),
+    )
+    session.commit()
+    session.refresh(found.request)
+    log.info("certificate request withdrawn", extra={"request_id": request_id})
+    return found.request
 
 
 def my_certificate_pdf(session: Session, owner_sub: str, document_id: str) -> bytes | None:

@@ -253,6 +253,29 @@ def decide_request(
     return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
 
 
+def withdraw_request(
+    *,
+    session: Session,
+    request_id: str,
+    requester_sub: str,
+    pending: str,
+    withdrawn: str,
+    at: datetime,
+    claimed_before: datetime,
+) -> bool:
+    """Move the requester's own waiting request to ``withdrawn`` in one conditional
+    ``UPDATE``: ``False`` when it was no longer waiting (a clerk decided it, or is approving
+    it)."""
+    statement = (
+        update(CertificateRequest)
+        .where(*_undecided(request_id, pending, claimed_before))
+        .where(col(CertificateRequest.requester_sub) == requester_sub)
+        .values(status=withdrawn, decided_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+
+
 def find_certificate(*, session: Session, document_id: str) -> IssuedCertificate | None:
     return session.get(IssuedCertificate, document_id)
 

@@ -21,7 +21,7 @@ from govkit.db import get_database
 from govkit.testing import check_page
 from govkit.testing.oidc import DEMO_PERSON, FakeProvider
 from govkit.testing.plugin import RunningTrust
-from residence.models import CertificateRequest
+from residence.models import AuditEvent, CertificateRequest
 
 #: Input checks that never reach the database run on SQLite only (the rest run on both, and the
 #: acceptance kit runs on PostgreSQL).
@@ -794,6 +794,93 @@ def test_a_clerks_decision_on_a_third_party_request_shows_in_the_list(
     assert rows[refused]["copies"] == []
     # the clerk's reason stays in the back office
     assert "契約書" not in client.get("/certificates").get_data(as_text=True)
+
+
+def test_a_request_waiting_for_review_can_be_withdrawn_and_no_clerk_decides_it(
+    citizen, city: Flask, kit
+) -> None:
+    from datetime import UTC, datetime
+
+    from residence import backoffice
+    from residence.staff import SignedInClerk
+    from residence.web.clerk import issue_approved
+
+    client = citizen("H1-1")
+    waiting = asked(ask(client, RYOSUKE, {}))
+    page = check_page(client.get(f"/requests/{waiting}"), lang="en")
+    href = page.select_one("#withdraw-request")["href"]
+    assert href == f"/requests/{waiting}/withdraw"
+    confirm = check_page(client.get(href), lang="en", h1="Withdraw this request?")
+    assert waiting in confirm.select_one(".govuk-caption-l").get_text()
+    assert confirm.select_one(".govuk-back-link")["href"] == f"/requests/{waiting}"
+    # without the form's token nothing happens
+    assert client.post(href, data={}).status_code == 400
+    assert [r["status"] for r in listed(my_requests(client))] == ["Waiting for a clerk's review"]
+
+    answer = post(client, href, {})
+    assert (answer.status_code, answer.headers["Location"]) == (303, f"/requests/{waiting}")
+    done = check_page(client.get(f"/requests/{waiting}"), lang="en", h1="You withdrew this request")
+    assert "nothing has been charged" in done.select_one("#withdrawn").get_text()
+    assert not done.select("#withdraw-request, a[id^=download-]")
+    ((row,),) = [listed(my_requests(client))]
+    assert (row["status"], row["tag"], row["copies"]) == ("Withdrawn", ["govuk-tag--grey"], [])
+    # withdrawing again, or asking for the page again, changes nothing
+    again = client.post(href, data={"csrf_token": csrf(client, "/request/who")})
+    assert again.headers["Location"] == f"/requests/{waiting}"
+    assert client.get(href).headers["Location"] == f"/requests/{waiting}"
+    # the clerk no longer sees it, and cannot approve it
+    clerk = SignedInClerk("shimin", "窓口 一郎")
+    with city.app_context(), get_database(city).session() as session:
+        assert waiting not in [r.id for r, _subject in backoffice.review_queue(session=session)]
+        with pytest.raises(backoffice.WrongState):
+            backoffice.approve_request(session=session, clerk=clerk, request_id=waiting,
+                                       issue=issue_approved, now=datetime.now(UTC),
+                                       today=kit.TODAY)  # fmt: skip
+        trail = [e.action for e in session.exec(select(AuditEvent)).all() if e.target == waiting]
+    assert trail == ["certificate_requested", "certificate_request_withdrawn"]
+
+
+def test_only_the_requester_withdraws_and_only_while_it_waits(citizen, city: Flask, kit) -> None:
+    from datetime import UTC, datetime
+
+    from residence import backoffice
+    from residence.staff import SignedInClerk
+    from residence.web.clerk import issue_approved
+
+    owner = citizen("H1-1")
+    waiting = asked(ask(owner, RYOSUKE, {}))
+    mine = asked(ask(owner, {"route": "self"}, {}))
+    other = citizen("H3-1")
+    assert other.get(f"/requests/{waiting}/withdraw").status_code == 404
+    token = csrf(other, "/request/who")
+    assert (
+        other.post(f"/requests/{waiting}/withdraw", data={"csrf_token": token}).status_code == 404
+    )
+    # an issued request has nothing to withdraw: its page is shown instead
+    assert owner.get(f"/requests/{mine}/withdraw").headers["Location"] == f"/requests/{mine}"
+    owner.post(f"/requests/{mine}/withdraw", data={"csrf_token": csrf(owner, "/request/who")})
+    assert check_page(owner.get(f"/requests/{mine}"), lang="en", h1="Your copy is ready")
+    # a clerk approves between the requester's two clicks: the approval stands
+    confirm_token = csrf(owner, f"/requests/{waiting}/withdraw")
+    with city.app_context(), get_database(city).session() as session:
+        backoffice.approve_request(session=session, clerk=SignedInClerk("shimin", "窓口 一郎"),
+                                   request_id=waiting, issue=issue_approved,
+                                   now=datetime.now(UTC), today=kit.TODAY)  # fmt: skip
+    answer = owner.post(f"/requests/{waiting}/withdraw", data={"csrf_token": confirm_token})
+    assert answer.headers["Location"] == f"/requests/{waiting}"
+    assert check_page(owner.get(f"/requests/{waiting}"), lang="en", h1="Your copy is ready")
+
+
+def test_withdrawing_in_japanese(citizen) -> None:
+    client = citizen("H1-1")
+    client.set_cookie("kit_lang", "ja")
+    waiting = asked(ask(client, RYOSUKE, {}))
+    href = f"/requests/{waiting}/withdraw"
+    confirm = check_page(client.get(href), lang="ja", h1="この請求を取り下げますか？")
+    assert confirm.select_one("#withdraw").get_text(strip=True) == "請求を取り下げる"
+    post(client, href, {})
+    check_page(client.get(f"/requests/{waiting}"), lang="ja", h1="この請求を取り下げました")
+    assert [r["status"] for r in listed(my_requests(client, "ja"))] == ["取下げ"]
 
 
 def test_the_adverse_party_sees_the_same_row_as_for_a_person_nobody_knows(citizen) -> None:

@@ -17,6 +17,7 @@ from residence.journey import RequestState, request_state
         ("pending_review", [], RequestState.REVIEW),
         ("mailed", [], RequestState.POSTED),  # the copy is the principal's, never listed
         ("refused", [], RequestState.REFUSED),
+        ("withdrawn", [], RequestState.WITHDRAWN),
         ("something new", [], RequestState.REFUSED),  # as the outcome page reads it
     ],
 )

@@ -30,7 +30,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from residence.domain.items import (
@@ -81,6 +81,13 @@ class RequestStatus(StrEnum):
     MAILED = "mailed"
     PENDING_REVIEW = "pending_review"
     REFUSED = "refused"
+    #: The requester took back a request that was waiting for review.
+    WITHDRAWN = "withdrawn"
+
+
+#: An approval claims its request while the copy is sealed (seconds); a claim older than this
+#: was left by an approval that never finished: the request may be decided, or withdrawn, again.
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

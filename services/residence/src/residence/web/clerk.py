@@ -1103,6 +1103,7 @@ def _review_page(request_id: str, errors: Mapping[str, str], status: int = 200, 
         "issued": _("Approved: copy issued"),
         "mailed": _("Approved: copy mailed"),
         "refused": _("Refused"),
+        "withdrawn": _("Withdrawn by the requester"),
     }
     return _page(
         "residence/clerk/review.html",

@@ -8,6 +8,7 @@ pay → (card signature at Madoguchi ID when the rules need one) → the copy.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,7 +37,7 @@ from residence import journey, repository
 from residence.documents import seal
 from residence.domain import fees
 from residence.domain.backoffice import read_date
-from residence.domain.eligibility import PersonOnRegister, Reason, Requester
+from residence.domain.eligibility import PersonOnRegister, Reason, Requester, RequestStatus
 from residence.domain.identifiers import (
     my_number_problem,
     normalise_digits,
@@ -49,7 +50,13 @@ from residence.models import IssuedCertificate
 from residence.seeding import load_register
 from residence.web import bp, wording
 from residence.web.dates import date_example, date_items, japan_time
-from residence.web.forms import CheckForm, DetailsForm, MandateForm, ScopeForm, WhoForm
+from residence.web.forms import (
+    CheckForm,
+    DetailsForm,
+    MandateForm,
+    ScopeForm,
+    WhoForm,
+)
 
 ANSWERS = "residence.answers"
 MANDATE = "residence.mandate"
@@ -783,6 +790,7 @@ def outcome(request_id: str) -> str:
         "issued": _("Your copy is ready"),
         "mailed": _("Your request is complete"),
         "pending_review": _("Your request has been sent for review"),
+        "withdrawn": _("You withdrew this request"),
     }
     return render_template(
         "residence/journey/result.html",
@@ -805,7 +813,43 @@ def outcome(request_id: str) -> str:
         # the portal lists the copies a resident of the city asked for
         kept_html=_kept_on_the_portal() if _me() is not None else None,
         review_html=_review_next() if found.request.status == "pending_review" else None,
+        withdraw_href=(
+            url_for("residence.withdraw", request_id=found.request.id)
+            if found.request.status == "pending_review"
+            else None
+        ),
     )
+
+
+@bp.get("/requests/<request_id>/withdraw")
+@login_required(acr="aal3")
+def withdraw_confirm(request_id: str) -> Response | str:
+    """ "Withdraw this request?": only while it waits for review (else its page says why)."""
+    found = journey.my_request(get_session(), _requester()[0], request_id[:40])
+    if found is None:
+        abort(404)
+    if found.request.status != RequestStatus.PENDING_REVIEW:
+        return redirect(url_for("residence.outcome", request_id=found.request.id), 303)
+    return render_template(
+        "residence/journey/withdraw.html",
+        page_title=_("Withdraw this request?"),
+        request_id=found.request.id,
+    )
+
+
+@bp.post("/requests/<request_id>/withdraw")
+@login_required(acr="aal3")
+def withdraw(request_id: str) -> Response:
+    """Take the request back (a request a clerk has decided meanwhile stays decided: its page
+    shows the decision). Its form's token is checked before any view, as every form's."""
+    sub, db = _requester()[0], get_session()
+    found = journey.my_request(db, sub, request_id[:40])
+    if found is None:
+        abort(404)
+    # decided (or withdrawn) meanwhile: the request's page says so
+    with contextlib.suppress(journey.AlreadyDecided):
+        journey.withdraw_request(db, sub, found.request.id, datetime.now(UTC))
+    return redirect(url_for("residence.outcome", request_id=found.request.id), 303)
 
 
 def _review_next() -> Markup:
@@ -873,6 +917,7 @@ def _state_tag(item: journey.MyRequest) -> dict[str, str]:
         # GOV.UK Frontend's tag is blue without a modifier
         journey.RequestState.POSTED: (_("Posted to the person who authorised you"), ""),
         journey.RequestState.REFUSED: (_("Refused"), "govuk-tag--red"),
+        journey.RequestState.WITHDRAWN: (_("Withdrawn"), "govuk-tag--grey"),
     }[state]
     return {"text": text, "classes": classes}
 
