@@ -7,7 +7,8 @@ per-request nonce and no ``unsafe-inline``), request logging without query strin
 handlers, and the ``govkit`` blueprint (``/healthz``, the language switch, static assets).
 
 Blueprints are registered through :func:`register_blueprint`, which makes each one declare who
-may use it (see :mod:`govkit.access`).
+may use it (see :mod:`govkit.access`). Public documents fetched far more often than they change
+(OpenID discovery, a JWKS) can be answered in front of Flask with :func:`serve_document`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,15 @@ from govkit.config import ServiceSettings
 log = logging.getLogger("govkit.request")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+#: Headers every answer carries (a page's CSP is made per request: it holds the nonce).
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 _QUIET_PATHS = ("/healthz", "/assets/")
 csrf = CSRFProtect()
 
@@ -81,13 +92,24 @@ govkit_blueprint = Blueprint(
 )
 
 
+#: What Werkzeug reads the request's host name from.
+_HOST_KEYS = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme")
+
+
 def _refuse_bad_hosts(wsgi_app: Any, url_map: Map) -> Any:
     """``wsgi_app`` behind a check of the Host header: one that is no host name (a label over
     63 characters, ``..``) gets a plain 400 before Flask. Werkzeug refuses it too, but then
     leaves the request without a URL adapter, and every ``url_for`` of the error page (the
     navigation, the language switch) fails: a 500."""
 
+    # Hosts already bound once (a few names serve nearly every request): checked again only
+    # after the cache fills up with odd ones.
+    good: set[tuple[Any, ...]] = set()
+
     def app(environ: dict[str, Any], start_response: Any) -> Any:
+        host = tuple(map(environ.get, _HOST_KEYS))
+        if host in good:
+            return wsgi_app(environ, start_response)
         try:
             url_map.bind_to_environ(environ)
         except BadHost:
@@ -97,6 +119,8 @@ def _refuse_bad_hosts(wsgi_app: Any, url_map: Map) -> Any:
                 [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
             )
             return [body]
+        if len(good) < 64:
+            good.add(host)
         return wsgi_app(environ, start_response)
 
     return app
@@ -280,15 +304,10 @@ def _finish_request(response: Response) -> Response:
     headers = response.headers
     headers["X-Request-Id"] = g.get("request_id", "")
     headers.setdefault("Content-Security-Policy", _content_security_policy())
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-    )
+    for name, value in _SECURITY_HEADERS:
+        headers.setdefault(name, value)
     if get_settings().uses_https:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.setdefault(*_HSTS)
     if request.blueprint != "govkit" or request.endpoint != "govkit.static":
         # Pages may show personal data: never keep them in shared or browser caches.
         headers.setdefault("Cache-Control", "no-store")
@@ -311,6 +330,80 @@ def _log_request(response: Response) -> None:
             "duration_ms": duration_ms,
         },
     )
+
+
+# -- documents served in front of Flask -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """A public document as it is served: its bytes, media type and how long caches keep it."""
+
+    body: bytes
+    content_type: str
+    max_age: int
+
+
+_DOCUMENTS = "govkit.documents"
+#: A JSON or text document loads nothing, runs nothing and is framed by nobody.
+_DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def serve_document(app: Flask, path: str, current: Callable[[], Document]) -> None:
+    """Answer ``GET`` and ``HEAD`` of ``path`` (with no query string) in front of Flask, with
+    ``current()`` (the caller keeps it cached: it is called on every request, outside any
+    app or request context). For public documents that relying parties fetch far more often
+    than they change (OpenID discovery, a JWKS): no request context, session, hooks or routing,
+    but the same request id and security headers as every answer, and a log line at DEBUG (as
+    for static assets). Any other method, or a query string, goes to Flask as usual."""
+    app.extensions.setdefault(_DOCUMENTS, {})[path] = current
+
+
+def current_document(path: str) -> Document:
+    """The document :func:`serve_document` serves at ``path``, for a view that answers it when
+    a request reaches Flask after all (a query string)."""
+    documents: dict[str, Callable[[], Document]] = current_app.extensions[_DOCUMENTS]
+    return documents[path]()
+
+
+def _documents_first(app: Flask, flask_wsgi: Any) -> Any:
+    documents: dict[str, Callable[[], Document]] = app.extensions.setdefault(_DOCUMENTS, {})
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ.get("REQUEST_METHOD")
+        current = documents.get(environ.get("PATH_INFO", ""))
+        if current is None or method not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+            return flask_wsgi(environ, start_response)
+        started = time.perf_counter()
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        document = current()
+        headers = [
+            ("Content-Type", document.content_type),
+            ("Content-Length", str(len(document.body))),
+            ("Cache-Control", f"public, max-age={document.max_age}"),
+            ("X-Request-Id", request_id),
+            ("Content-Security-Policy", _DOCUMENT_CSP),
+            *_SECURITY_HEADERS,
+        ]
+        if app.extensions["govkit.settings"].uses_https:
+            headers.append(_HSTS)
+        start_response("200 OK", headers)
+        path = environ["PATH_INFO"]
+        # public and the same for everyone, like the static assets: logged at DEBUG as they are
+        log.debug(
+            "request",
+            extra={
+                "method": method,
+                "path": path,
+                "status": 200,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "request_id": request_id,
+            },
+        )
+        return [b""] if method == "HEAD" else [document.body]
+
+    return wsgi
 
 
 def _jinja_globals() -> dict[str, Any]:
@@ -352,7 +445,9 @@ def init_app(
     blueprint is registered)."""
     logs.configure(settings.service_name, settings.log_level)
     app.url_map.converters["int"] = RowIdConverter
-    app.wsgi_app = _refuse_bad_hosts(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
+    app.wsgi_app = _refuse_bad_hosts(  # type: ignore[method-assign]
+        _documents_first(app, app.wsgi_app), app.url_map
+    )
     app.extensions["govkit.settings"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value(),

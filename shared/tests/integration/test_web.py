@@ -460,3 +460,68 @@ def test_strange_requests_never_get_a_500(
     for method, path in strange_requests:
         response = client.open(path, method=method)
         assert response.status_code < 500, (method, path, response.status_code)
+
+
+@pytest.mark.parametrize("host", ["a" * 64, ".."])
+def test_a_bad_host_is_refused_after_a_good_one_was_seen(client: FlaskClient, host: str) -> None:
+    """Hosts that were fine once skip the check later; any other is still checked."""
+    assert client.get("/").status_code == 200
+    assert client.get("/", headers={"Host": host}).status_code == 400
+    assert client.get("/").status_code == 200
+
+
+# -- documents served in front of Flask ---------------------------------------------------------
+
+
+def _documents(app: Flask) -> list[web.Document]:
+    """Serve /doc.json from a list the test changes (the last item is current)."""
+    served = [web.Document(b'{"v":1}', "application/json", 600)]
+    web.serve_document(app, "/doc.json", lambda: served[-1])
+
+    documents = Blueprint("documents", __name__)
+
+    @documents.get("/doc.json")
+    def doc() -> tuple[bytes, int]:  # a query string still reaches Flask
+        return web.current_document("/doc.json").body + b" via flask", 200
+
+    web.register_blueprint(app, documents, access=PUBLIC_API)
+    return served
+
+
+def test_a_document_is_served_with_the_kits_headers_and_no_session(app: Flask) -> None:
+    served = _documents(app)
+    client = app.test_client()
+    answer = client.get("/doc.json", headers={"X-Request-Id": "abc-123-def"})
+    assert (answer.status_code, answer.data) == (200, b'{"v":1}')
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["Content-Length"] == "7"
+    assert answer.headers["Cache-Control"] == "public, max-age=600"
+    assert answer.headers["X-Request-Id"] == "abc-123-def"
+    assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "Set-Cookie" not in answer.headers
+    assert "Strict-Transport-Security" not in answer.headers
+    made = client.get("/doc.json", headers={"X-Request-Id": "no good"}).headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    head = client.head("/doc.json")
+    assert (head.status_code, head.data, head.headers["Content-Length"]) == (200, b"", "7")
+    served.append(web.Document(b"[]", "application/jwk-set+json", 60))  # a new key, say
+    answer = client.get("/doc.json")
+    assert (answer.data, answer.headers["Content-Type"]) == (b"[]", "application/jwk-set+json")
+
+
+def test_a_document_with_a_query_or_another_method_goes_through_flask(app: Flask) -> None:
+    _documents(app)
+    client = app.test_client()
+    assert client.get("/doc.json?x=1").data == b'{"v":1} via flask'
+    assert client.post("/doc.json").status_code == 405
+    assert client.get("/doc.json?x=%00").status_code == 400  # Flask's checks still apply
+    assert client.get("/doc.json", headers={"Host": "a" * 64}).status_code == 400
+
+
+def test_documents_of_an_https_deployment_carry_hsts() -> None:
+    app = make_app(public_url="https://portal.example")
+    _documents(app)
+    answer = app.test_client().get("/doc.json")
+    assert "max-age=" in answer.headers["Strict-Transport-Security"]

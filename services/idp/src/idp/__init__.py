@@ -60,6 +60,7 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
 
     register_blueprint(app, web_bp, access=PUBLIC)
     register_blueprint(app, protocol.bp, access=PUBLIC_API)
+    protocol.serve_documents(app, the_provider)
     register_blueprint(app, testing.bp, access=testing.TESTING)
     register_blueprint(app, passkeys_bp, access=PUBLIC)
     register_blueprint(app, counter.bp, access=counter.STAFF_ACCESS)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from sqlmodel import Session
 
 from govkit.db import get_database, get_session
-from govkit.web import get_settings
+from govkit.web import Document, current_document, get_settings, serve_document
 from idp import audit, keys, repository
 from idp.clients import register_client
 from idp.domain.claims import MY_NUMBER_SCOPE, SUPPORTED_SCOPES, Person, released_claims
@@ -114,23 +114,31 @@ def discovery_document(p: Provider) -> dict[str, Any]:
     }
 
 
-_DISCOVERY_CACHE: dict[str, bytes] = {}
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+JWKS_PATH = "/jwks"
+DISCOVERY_MAX_AGE = 3600
 
 
-@bp.get("/.well-known/openid-configuration")
-def discovery() -> Response:
-    p = provider()
-    body = _DISCOVERY_CACHE.get(p.issuer)
-    if body is None:
-        body = json.dumps(discovery_document(p), separators=(",", ":")).encode()
-        _DISCOVERY_CACHE[p.issuer] = body
-    return _json(body, max_age=3600)
+def serve_documents(app: Flask, p: Provider) -> None:
+    """Discovery and the JWKS, which relying parties fetch far more often than they change,
+    are answered in front of Flask (govkit.web.serve_document); the views below answer the
+    same documents when a query string sends the request through Flask."""
+    discovery_body = json.dumps(discovery_document(p), separators=(",", ":")).encode()
+    discovery = Document(discovery_body, "application/json", DISCOVERY_MAX_AGE)
+    serve_document(app, DISCOVERY_PATH, lambda: discovery)
+    serve_document(app, JWKS_PATH, lambda: _jwks_document(p))
 
 
-@bp.get("/jwks")
-def jwks() -> Response:
-    response = _json(provider().keys.material().jwks_body, max_age=keys.JWKS_MAX_AGE)
-    response.mimetype = "application/jwk-set+json"
+def _jwks_document(p: Provider) -> Document:
+    return Document(p.keys.material().jwks_body, "application/jwk-set+json", keys.JWKS_MAX_AGE)
+
+
+@bp.get(DISCOVERY_PATH)
+@bp.get(JWKS_PATH)
+def documents() -> Response:
+    document = current_document(request.path)
+    response = _json(document.body, max_age=document.max_age)
+    response.mimetype = document.content_type
     return response
 
 
