@@ -34,3 +34,23 @@ def test_english_pages_take_latin_letters_from_a_latin_font_and_names_from_japan
     stack = _stack(":root:lang(en)")
     assert stack[:3] == ["Helvetica Neue", "Helvetica", "Arial"]
     assert all(font in stack[3:] for font in JAPANESE_FONTS)
+
+
+def test_every_override_class_the_kit_uses_exists() -> None:
+    """GOV.UK Frontend drops override classes between versions (``govuk-!-font-size-14`` went
+    in 5.0): a class the built stylesheet does not define silently does nothing."""
+    repository = Path(govkit.__file__).parents[3]
+    sources = [
+        *repository.glob("services/*/src/**/*.py"),
+        *repository.glob("services/*/src/**/*.html"),
+        *repository.glob("shared/src/govkit/**/*.py"),
+        *repository.glob("shared/src/govkit/templates/**/*.html"),
+    ]
+    used = {
+        found: source.relative_to(repository)
+        for source in sources
+        for found in re.findall(r"govuk-!-[a-z0-9-]+[a-z0-9]", source.read_text(encoding="utf-8"))
+    }
+    assert used, "no override class found: the search is broken"
+    defined = {name.replace("\\!", "!") for name in re.findall(r"\.(govuk-\\!-[a-z0-9-]+)", CSS)}
+    assert {name: where for name, where in used.items() if name not in defined} == {}

@@ -768,7 +768,8 @@ def outcome(request_id: str) -> str:
                 {
                     "key": {"text": _("SHA-256")},
                     "value": {
-                        "html": Markup('<span class="govuk-!-font-size-14">%s</span>') % c.sha256
+                        "html": Markup('<span class="kit-mono govuk-!-font-size-16">%s</span>')
+                        % c.sha256
                     },
                 },
             ],
