@@ -100,6 +100,19 @@ Feature: Get a signed copy of a resident record (住民票の写し) online
     And every page Naoko saw passes an accessibility scan
     And every page the city clerk saw passes an accessibility scan
 
+  Scenario: A request waiting for review is withdrawn before a clerk decides it
+    Given Naoko has signed in with her My Number card to ask for a copy of a resident record
+    When Naoko asks as a third party for the record of 石川 亮介 at 桜木市中央三丁目3番4号201号室, because "I hold a court judgment for a debt he owes my client"
+    And Naoko asks for the copy for something else
+    And Naoko sends the request
+    Then Naoko is told "Your request has been sent for review"
+    When Naoko withdraws the request
+    Then Naoko is told "You withdrew this request"
+    And Naoko finds the request withdrawn among her requests
+    And the request is not in the Sakuragi City clerk's review queue
+    And every page Naoko saw passes an accessibility scan
+    And every page the city clerk saw passes an accessibility scan
+
   Scenario: Request by the adverse party of a DV support-measure holder is refused without revealing the address
     Given Tsuyoshi has signed in with his My Number card to ask for a copy of a resident record
     When Tsuyoshi asks as a third party for the record of 大野 由美子 at 桜木市中央二丁目5番8号, because "I must send her a letter about money she owes me"

@@ -527,14 +527,21 @@ class Journey:
         return self.page.locator("main").inner_text()
 
     def request_number(self) -> str:
-        """The request number the result page's panel gives."""
-        body = self.page.locator(".govuk-panel__body").inner_text()
-        return body.split()[-1]
+        """The request the result page is about (the last part of its address)."""
+        self._expect_prefix("/requests/")
+        return self.path().rsplit("/", 1)[-1]
+
+    def withdraw_request(self) -> None:
+        """On a request waiting for review: "Withdraw this request", then confirm."""
+        self.page.locator("main a#withdraw-request").click()
+        self.page.wait_for_load_state()
+        self.scan()
+        self._submit(self.page.locator("main button#withdraw"))
 
     def open_my_requests(self) -> dict[str, tuple[str, list[str]]]:
         """Open "Your requests and copies" from the result page's link; request number →
         (its status tag, the document numbers of the copies offered)."""
-        self.page.locator("main a#my-requests").click()
+        self.page.locator("main a#all-requests").click()
         self.page.wait_for_load_state()
         self._expect("/certificates")
         self.scan()
@@ -590,6 +597,10 @@ class Journey:
         for prefix in hidden:
             text = text.removeprefix(prefix.strip()).strip()
         return text
+
+    def _expect_prefix(self, prefix: str) -> None:
+        if not self.path().startswith(prefix):
+            raise AssertionError(f"expected a page under {prefix} but at {self.page.url}")
 
     def _expect(self, path: str) -> None:
         if self.path() != path:
@@ -688,6 +699,12 @@ class CityClerk:
         self._scan()
         self._submit(lambda: None, "main form button#approve")
         return self.page.locator(".govuk-notification-banner").inner_text()
+
+    def review_queue(self) -> list[str]:
+        """The numbers of the requests waiting in the back office's review queue."""
+        open_page(self.page, self.kit.url("residence", "/clerk/requests"))
+        self._scan()
+        return [link.inner_text().strip() for link in self.page.locator("#queue tbody tr a").all()]
 
     def register_move_out(self, register_key: str, moved_to: str, on: date) -> str:
         """The move-out form of the resident's record; the confirmation's text."""

@@ -85,6 +85,12 @@ def copies() -> list[Copy]:
 
 
 @pytest.fixture
+def withdrawn() -> list[str]:
+    """The numbers of the requests withdrawn in this scenario."""
+    return []
+
+
+@pytest.fixture
 def city_clerk(cast: Cast, kit: RunningKit) -> CityClerk:
     """A clerk of Sakuragi City's citizens' division, in their own browser."""
     return CityClerk(cast.new_browser("city clerk").page, kit)
@@ -549,6 +555,26 @@ def finds_issued_request(journeys: dict[str, Journey], copies: list[Copy], name:
     assert status in ("Issued: 1 copy", "交付済み（1通）"), status
     assert len(documents) == 1, documents
     copies.append(journey.download_listed(documents[0]))
+
+
+@when(re_(r"{NAME} withdraws the request"))
+def withdraws(journeys: dict[str, Journey], withdrawn: list[str], name: str) -> None:
+    journey = journey_of(journeys, name)
+    withdrawn.append(journey.request_number())
+    journey.withdraw_request()
+
+
+@then(re_(r"{NAME} finds the request withdrawn among (?:her|his) requests"))
+def finds_withdrawn_request(journeys: dict[str, Journey], withdrawn: list[str], name: str) -> None:
+    rows = journey_of(journeys, name).open_my_requests()
+    assert rows[withdrawn[-1]] in (("Withdrawn", []), ("取下げ", [])), rows
+
+
+@then("the request is not in the Sakuragi City clerk's review queue")
+def not_in_queue(city_clerk: CityClerk, withdrawn: list[str]) -> None:
+    city_clerk.sign_in()
+    queue = city_clerk.review_queue()
+    assert withdrawn[-1] not in queue, queue
 
 
 @then("every page the city clerk saw passes an accessibility scan")
