@@ -389,18 +389,18 @@ def _documents_first(app: Flask, flask_wsgi: Any) -> Any:
         if app.extensions["govkit.settings"].uses_https:
             headers.append(_HSTS)
         start_response("200 OK", headers)
-        path = environ["PATH_INFO"]
         # public and the same for everyone, like the static assets: logged at DEBUG as they are
-        log.debug(
-            "request",
-            extra={
-                "method": method,
-                "path": path,
-                "status": 200,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "request_id": request_id,
-            },
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "request",
+                extra={
+                    "method": method,
+                    "path": environ["PATH_INFO"],
+                    "status": 200,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "request_id": request_id,
+                },
+            )
         return [b""] if method == "HEAD" else [document.body]
 
     return wsgi

@@ -97,6 +97,30 @@ class Outcome:
     repeated: bool = False
 
 
+def _audit(
+    session: Session,
+    *,
+    citizen: str,
+    action: str,
+    now: datetime,
+    register_key: str | None,
+    target: str,
+    **details: Any,
+) -> None:
+    """One entry of the audit trail for something a citizen did (not committed)."""
+    repository.save_audit_event(
+        session=session,
+        event=AuditEvent(
+            at=now,
+            actor=f"citizen:{citizen}",
+            action=action,
+            register_key=register_key,
+            target=target,
+            details=details,
+        ),
+    )
+
+
 def new_submission() -> str:
     """A journey's id, taken when the citizen starts it (kept with their answers)."""
     return secrets.token_urlsafe(24)
@@ -355,21 +379,17 @@ def submit_request(
     try:
         repository.save_request(session=session, request=request)
         issuing.record_copies(session=session, request=request, copies=certificates, now=now)
-        repository.save_audit_event(
-            session=session,
-            event=AuditEvent(
-                at=now,
-                actor=f"citizen:{requester_sub}",
-                action="certificate_requested",
-                register_key=request.subject or None,
-                target=request.id,
-                details={
-                    "route": request.route,
-                    "status": request.status,
-                    "refusal": request.refusal,
-                    "items": request.items,
-                },
-            ),
+        _audit(
+            session,
+            citizen=requester_sub,
+            action="certificate_requested",
+            now=now,
+            register_key=request.subject or None,
+            target=request.id,
+            route=request.route,
+            status=request.status,
+            refusal=request.refusal,
+            items=request.items,
         )
         session.commit()
     except IntegrityError:
@@ -475,16 +495,15 @@ def create_mandate(
         created_at=now,
     )
     repository.save_mandate(session=session, mandate=mandate)
-    repository.save_audit_event(
-        session=session,
-        event=AuditEvent(
-            at=now,
-            actor=f"citizen:{signer_pseudonym or '?'}",
-            action="mandate_created",
-            register_key=principal.register_key,
-            target=mandate.id,
-            details={"purpose": mandate.purpose, "valid_until": mandate.valid_until.isoformat()},
-        ),
+    _audit(
+        session,
+        citizen=signer_pseudonym or "?",
+        action="mandate_created",
+        now=now,
+        register_key=principal.register_key,
+        target=mandate.id,
+        purpose=mandate.purpose,
+        valid_until=mandate.valid_until.isoformat(),
     )
     session.commit()
     return mandate
@@ -623,16 +642,14 @@ def withdraw_request(
     if not withdrawn:
         session.rollback()
         raise AlreadyDecided(request_id)
-    repository.save_audit_event(
-        session=session,
-        event=AuditEvent(
-            at=now,
-            actor=f"citizen:{owner_sub}",
-            action="certificate_request_withdrawn",
-            register_key=found.request.subject or None,
-            target=request_id,
-            details={"route": found.request.route},
-        ),
+    _audit(
+        session,
+        citizen=owner_sub,
+        action="certificate_request_withdrawn",
+        now=now,
+        register_key=found.request.subject or None,
+        target=request_id,
+        route=found.request.route,
     )
     session.commit()
     session.refresh(found.request)

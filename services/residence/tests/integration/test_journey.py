@@ -164,14 +164,18 @@ def test_a_household_member_needs_no_letter_and_a_separate_household_does(citize
     assert "letter of authority" in page
 
 
+#: The adverse party (X-3) asks about the person a support measure protects.
+PROTECTED = {
+    "route": "third_party",
+    "subject_name": "大野 由美子",
+    "subject_address": "桜木市中央二丁目5番8号",
+    "reason": "貸金の返還請求のため",
+}
+
+
 def test_the_adverse_party_of_a_support_measure_learns_nothing(citizen) -> None:
     client = citizen("X-3")
-    who = {
-        "route": "third_party",
-        "subject_name": "大野 由美子",
-        "subject_address": "桜木市中央二丁目5番8号",
-        "reason": "貸金の返還請求のため",
-    }
+    who = PROTECTED
     page = outcome(client, ask(client, who, {}))
     assert "We cannot issue this copy online" in page
     assert "中央二丁目" not in page
@@ -885,12 +889,7 @@ def test_withdrawing_in_japanese(citizen) -> None:
 
 def test_the_adverse_party_sees_the_same_row_as_for_a_person_nobody_knows(citizen) -> None:
     client = citizen("X-3")
-    protected = {
-        "route": "third_party",
-        "subject_name": "大野 由美子",
-        "subject_address": "桜木市中央二丁目5番8号",
-        "reason": "貸金の返還請求のため",
-    }
+    protected = PROTECTED
     asked(ask(client, protected, {}))
     asked(ask(client, {**protected, "subject_name": "山田 花子"}, {}))
     page = my_requests(client)

@@ -360,11 +360,6 @@ _MEASURE_STATES: dict[str, tuple[Any, str]] = {
     rules.MeasureState.ENDED: (_l("Ended"), "govuk-tag--grey"),
     rules.MeasureState.LIFTED: (_l("Lifted"), "govuk-tag--grey"),
 }
-_CERTIFICATE_STATES: dict[str, tuple[Any, str]] = {
-    DocumentStatus.ISSUED.value: (_l("Valid"), "govuk-tag--green"),
-    DocumentStatus.REVOKED.value: (_l("Revoked"), "govuk-tag--red"),
-    DocumentStatus.SUPERSEDED.value: (_l("Superseded"), "govuk-tag--grey"),
-}
 
 
 def _tag(table: Mapping[str, tuple[Any, str]], value: str) -> dict[str, str]:
@@ -438,7 +433,7 @@ def _certificate_row(certificate: IssuedCertificate) -> dict[str, Any]:
     return {
         "document_id": certificate.document_id,
         "issued_at": dates.japan_time(certificate.issued_at),
-        "status": _tag(_CERTIFICATE_STATES, certificate.status),
+        "status": _tag(wording.CERTIFICATE_STATES, certificate.status),
         "href": url_for("clerk.certificate", document_id=certificate.document_id),
     }
 
@@ -1224,7 +1219,7 @@ def _certificate_page(
         _row(_("Person the copy is about"), _who(subject) if subject else "—"),
         _row(_("Address on the copy"), certificate.address_at_issue),
         _row(_("Request number"), certificate.request_id),
-        _row(_("Status"), str(_tag(_CERTIFICATE_STATES, certificate.status)["text"])),
+        _row(_("Status"), str(_tag(wording.CERTIFICATE_STATES, certificate.status)["text"])),
     ]  # fmt: skip
     if certificate.status_changed_at is not None:
         rows.append(_row(_("Status changed"), dates.japan_time(certificate.status_changed_at)))

@@ -843,14 +843,13 @@ def withdraw_confirm(request_id: str) -> Response | str:
 def withdraw(request_id: str) -> Response:
     """Take the request back (a request a clerk has decided meanwhile stays decided: its page
     shows the decision). Its form's token is checked before any view, as every form's."""
-    sub, db = _requester()[0], get_session()
-    found = journey.my_request(db, sub, request_id[:40])
-    if found is None:
-        abort(404)
+    request_id = request_id[:40]
     # decided (or withdrawn) meanwhile: the request's page says so
     with contextlib.suppress(journey.AlreadyDecided):
-        journey.withdraw_request(db, sub, found.request.id, datetime.now(UTC))
-    return redirect(url_for("residence.outcome", request_id=found.request.id), 303)
+        now = datetime.now(UTC)
+        if journey.withdraw_request(get_session(), _requester()[0], request_id, now) is None:
+            abort(404)
+    return redirect(url_for("residence.outcome", request_id=request_id), 303)
 
 
 def _review_next() -> Markup:
@@ -898,11 +897,6 @@ WHOSE_RECORD = {
     Route.PROXY: _l("Someone who authorised me"),
     Route.THIRD_PARTY: _l("Someone else"),
 }
-#: A copy that is no longer valid, by its status in the issuance register.
-COPY_STATES = {
-    DocumentStatus.REVOKED.value: (_l("Revoked"), "govuk-tag--red"),
-    DocumentStatus.SUPERSEDED.value: (_l("Superseded"), "govuk-tag--grey"),
-}
 
 
 def _state_tag(item: journey.MyRequest) -> dict[str, str]:
@@ -933,11 +927,17 @@ def _whose_record(item: journey.MyRequest) -> str | Markup:
 
 
 def _copy_link(certificate: IssuedCertificate) -> dict[str, Any]:
-    text, classes = COPY_STATES.get(certificate.status, (None, ""))
+    """A copy to download, tagged when it is no longer valid."""
+    state = None
+    if certificate.status != DocumentStatus.ISSUED and certificate.status in (
+        wording.CERTIFICATE_STATES
+    ):
+        text, classes = wording.CERTIFICATE_STATES[certificate.status]
+        state = {"text": str(text), "classes": classes}
     return {
         "document_id": certificate.document_id,
         "href": url_for("residence.certificate_pdf", document_id=certificate.document_id),
-        "state": {"text": str(text), "classes": classes} if text is not None else None,
+        "state": state,
     }
 
 

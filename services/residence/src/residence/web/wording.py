@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from govkit.certificates.status import DocumentStatus
 from govkit.i18n import current_language
 
 #: 続柄 as the register writes them (住民基本台帳事務処理要領), in English; a compound such as
@@ -34,6 +36,15 @@ RELATIONSHIPS_EN = {
     "伯母": "aunt",
     "縁故者": "relative",
     "同居人": "lodger",
+}
+
+
+#: A copy's status in the issuance register, as a GOV.UK tag (text, colour): the back office
+#: tags every copy, a citizen's list only those no longer valid.
+CERTIFICATE_STATES = {
+    DocumentStatus.ISSUED.value: (_l("Valid"), "govuk-tag--green"),
+    DocumentStatus.REVOKED.value: (_l("Revoked"), "govuk-tag--red"),
+    DocumentStatus.SUPERSEDED.value: (_l("Superseded"), "govuk-tag--grey"),
 }
 
 
