@@ -45,27 +45,28 @@ def city(
     return app
 
 
+def signed_in(app: Flask, fake_idp: FakeProvider, kit, key: str) -> FlaskClient:
+    """A browser on ``app`` signed in with the card of persona ``key`` (aal3)."""
+    name, born = PEOPLE[key]
+    family, given = name.split()
+    fake_idp.person = {
+        **DEMO_PERSON,
+        "name": name,
+        "family_name": family,
+        "given_name": given,
+        "birthdate": born,
+        "exchange_id": kit.xid(key),
+    }
+    client = app.test_client()
+    client.set_cookie("kit_lang", "en")
+    fake_idp.sign_in(client, "/request/who", sub=f"sub-{key}")
+    return client
+
+
 @pytest.fixture
 def citizen(city: Flask, fake_idp: FakeProvider, kit) -> Callable[[str], FlaskClient]:
     """``citizen("H1-1")``: a browser signed in with that persona's card (aal3)."""
-
-    def sign_in(key: str) -> FlaskClient:
-        name, born = PEOPLE[key]
-        family, given = name.split()
-        fake_idp.person = {
-            **DEMO_PERSON,
-            "name": name,
-            "family_name": family,
-            "given_name": given,
-            "birthdate": born,
-            "exchange_id": kit.xid(key),
-        }
-        client = city.test_client()
-        client.set_cookie("kit_lang", "en")
-        fake_idp.sign_in(client, "/request/who", sub=f"sub-{key}")
-        return client
-
-    return sign_in
+    return lambda key: signed_in(city, fake_idp, kit, key)
 
 
 def csrf(client: FlaskClient, path: str) -> str:
@@ -492,6 +493,40 @@ def test_submissions_at_once_make_one_request(citizen, city: Flask) -> None:
     assert len(made) == 1
     assert len(copies) == 1
     assert {a.headers["Location"] for a in answers} == {f"/requests/{made[0]}"}
+
+
+NOT_SEALED = "could not be issued because the city&#39;s signing service did not answer"
+
+
+def test_a_copy_the_trust_service_cannot_seal_costs_nothing_and_the_answers_stay(
+    register_app: Callable[..., Flask],
+    fake_idp: FakeProvider,
+    private_trust_service: RunningTrust,
+    kit,
+) -> None:
+    city = register_app(idp_url=fake_idp.issuer, **private_trust_service.settings_for_issuers())
+    fake_idp.install(city)
+    client = signed_in(city, fake_idp, kit, "H1-1")
+    form = ready_to_pay(client)
+    private_trust_service.stack.kill("trust")
+    failed = client.post("/request/check", data=form)
+    assert failed.status_code == 303
+    assert failed.headers["Location"].endswith("/request/check")
+    page = client.get("/request/check").get_data(as_text=True)
+    assert NOT_SEALED in page
+    assert "Nothing was charged and your answers are kept" in page
+    assert requests_and_copies(city, "sub-H1-1") == ([], [])
+    # said once; the answers are still there to send again
+    again = client.get("/request/check").get_data(as_text=True)
+    assert NOT_SEALED not in again
+    assert "A bank or other financial institution" in again
+    private_trust_service.stack.restart("trust")
+    sent = client.post(
+        "/request/check", data={"csrf_token": csrf(client, "/request/check"), "payment": "card"}
+    )
+    assert "Your copy is ready" in outcome(client, sent)
+    made, copies = requests_and_copies(city, "sub-H1-1")
+    assert (len(made), len(copies)) == (1, 1)
 
 
 # -- proxies: letters of authority and card signatures (use cases, signatures made here) ----------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -57,6 +58,8 @@ from govkit.certificates.keys import der
 SEAL_FIELD = "KitSeal"
 BYTES_RESERVED = 16384
 MM = 72 / 25.4
+
+log = logging.getLogger(__name__)
 
 
 class SealingError(RuntimeError):
@@ -203,5 +206,7 @@ class Sealer:
         except Exception as exc:
             # Drop the cached revocation data: the next attempt fetches it afresh.
             self._local.created = 0.0
+            # The caller shows the citizen a plain "try again later"; the cause goes to the log.
+            log.warning("sealing failed: %s: %s", type(exc).__name__, exc)
             raise SealingError(f"sealing failed: {exc}") from exc
         return sealed.getvalue()

@@ -28,6 +28,7 @@ from govkit.auth import (
     signature_refusal,
     verify_card_signature,
 )
+from govkit.certificates.seal import SealingError
 from govkit.certificates.status import DocumentStatus
 from govkit.clock import today as kit_today
 from govkit.db import get_session
@@ -60,6 +61,8 @@ from residence.web.forms import (
 
 ANSWERS = "residence.answers"
 MANDATE = "residence.mandate"
+#: Set when the last submission could not be sealed; the check page says so once.
+NOT_SEALED = "residence.not_sealed"
 MAX_TEXT = 2000
 MAX_NAME = 200
 
@@ -662,6 +665,11 @@ def check():
     refusal = signature_refusal()
     if refusal is not None:
         problem = refusal.message
+    if session.pop(NOT_SEALED, None):
+        problem = _(
+            "Your copy could not be issued because the city's signing service did not answer. "
+            "Nothing was charged and your answers are kept: try again in a few minutes."
+        )
     if decision.allowed:
         submit_text = (
             _("Continue to sign with my card")
@@ -737,6 +745,11 @@ def _submit(sub: str, requester: Requester, answers: journey.Answers, signature:
         )
     except journey.SignatureRequired:
         return redirect(url_for("residence.check"))
+    except SealingError:
+        # Nothing was recorded or charged and the answers stay: the check page explains and
+        # the citizen sends them again when the trust service answers.
+        session[NOT_SEALED] = True
+        return redirect(url_for("residence.check"), 303)
     session.pop(ANSWERS, None)
     return redirect(url_for("residence.outcome", request_id=outcome.request.id), 303)
 
