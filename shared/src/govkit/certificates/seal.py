@@ -25,8 +25,9 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import requests
 from asn1crypto import keys as asn1_keys
@@ -129,6 +130,7 @@ class Sealer:
         reason: str,
         location: str,
         revinfo_reuse_seconds: float = 300.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         private = asn1_keys.PrivateKeyInfo.load(
             key.private_bytes(
@@ -167,16 +169,19 @@ class Sealer:
             ),
         )
         self._revinfo_reuse = revinfo_reuse_seconds
+        self._clock = clock
         self._local = threading.local()
 
     def _validation_context(self) -> ValidationContext:
         """A context for this moment, whose fetchers (one per thread) reuse the OCSP
         responses and CRLs they fetched for a while.
 
-        A context validates at the moment it was made: reused whole, it would judge an OCSP
-        response fetched seconds later as issued after that moment ("too recent") and the
-        seal would fail, as it did when threads waited on each other. So the context is new
-        for every seal and only its fetchers' cache is kept."""
+        Revocation data stamped after the moment of the context is accepted
+        (``retroactive_revinfo``): the trust service's clock may run ahead of this host's, and
+        on a busy machine its answer may come more than a second after the context was made.
+        With pyHanko's default either made the OCSP response "too recent" and the seal failed
+        (a test agency whose clock runs 30 s behind shows it). The context is still new for
+        every seal; only its fetchers' cache is kept."""
         created = getattr(self._local, "created", 0.0)
         if time.monotonic() - created > self._revinfo_reuse:
             self._local.fetchers = RequestsFetcherBackend().get_fetchers()
@@ -185,6 +190,8 @@ class Sealer:
             trust_roots=self._roots,
             allow_fetching=True,
             revocation_mode="hard-fail",
+            retroactive_revinfo=True,
+            moment=self._clock(),
             fetchers=self._local.fetchers,
         )
 

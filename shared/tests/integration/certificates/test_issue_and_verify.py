@@ -51,7 +51,7 @@ from govkit.certificates.issuer import (
     load_or_provision_seal,
 )
 from govkit.certificates.render import Renderer
-from govkit.certificates.seal import SEAL_FIELD, KeepAliveTimeStamper
+from govkit.certificates.seal import SEAL_FIELD, KeepAliveTimeStamper, Sealer
 from govkit.certificates.status import DocumentStatus
 from govkit.certificates.trustlist import IssuerKey, TrustList, TrustListStore
 from govkit.certificates.verify import (
@@ -480,6 +480,28 @@ def _encrypted_pdf() -> bytes:
 def _unsealed(renderer: Renderer) -> bytes:
     page = '<!doctype html><html lang="ja"><head><title>x</title></head><body>見本</body></html>'
     return renderer.render(page, claims={"issuer": {"member": HOLDER}}, document_id="UNSEALED")
+
+
+def test_an_agency_whose_clock_runs_behind_the_trust_service_still_seals(
+    seal: SealIdentity, trust_service: RunningTrust, renderer: Renderer, trust: TrustList
+) -> None:
+    """Hosts' clocks differ: the trust service's OCSP responses, stamped by its own clock,
+    are newer than the sealing host's "now" and must still be taken (pyHanko's default
+    refuses revocation data more than a second newer than its validation time)."""
+    sealer = Sealer(
+        key=seal.key,
+        certificate=seal.certificate,
+        chain=seal.chain,
+        trust_roots=[seal.root],
+        tsa_url=f"{trust_service.url}/tsa",
+        box=SEAL_BOX,
+        reason="test",
+        location="test",
+        clock=lambda: datetime.now(UTC) - timedelta(seconds=30),
+    )
+    sealed = sealer.seal(_unsealed(renderer))
+    result = verify_pdf(sealed, trust=trust)
+    assert result.verdict is Verdict.VALID, result.reasons
 
 
 @dataclass(frozen=True)
