@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import MetaData, text
 
-from govkit import db, web
+from govkit import db, notices, web
 from govkit.config import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -142,14 +142,19 @@ def new_app(
     migrations: Path,
     translations: Path | None = None,
     version: str = "0",
+    privacy: notices.PrivacyNotice | None = None,
 ) -> Flask:
     """A Flask app with the kit's web conventions and the service's database attached.
+
+    ``privacy`` is the service's privacy notice (``/privacy``, linked from every page's
+    footer): every kit service gives one.
 
     ``/healthz`` reports the database dialect and schema revision, and fails (503) when the
     database is unreachable or its migrations are not applied.
     """
     app = Flask(import_name)
     web.init_app(app, settings, title=title, translations=translations, version=version)
+    notices.init_app(app, privacy)
     database = db.Database(settings.database_url)
     db.init_app(app, database)
     expected = expected_head(migrations)

@@ -31,7 +31,7 @@ from werkzeug.exceptions import BadHost, BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Request, Response
 
-from govkit import errors, i18n, logs
+from govkit import errors, i18n, logs, notices
 from govkit.access import AccessRule, record_access
 from govkit.config import ServiceSettings
 
@@ -173,6 +173,21 @@ def safe_next(target: str | None) -> str:
     if any(ord(ch) < 32 for ch in target):
         return "/"
     return target
+
+
+@govkit_blueprint.get("/accessibility")
+def accessibility() -> str:
+    return notices.accessibility_page()
+
+
+@govkit_blueprint.get("/cookies")
+def cookies() -> str:
+    return notices.cookies_page()
+
+
+@govkit_blueprint.get("/privacy")
+def privacy() -> str:
+    return notices.privacy_page()
 
 
 @govkit_blueprint.get("/language/<code>")
@@ -414,6 +429,7 @@ def _jinja_globals() -> dict[str, Any]:
         "language_names": i18n.LANGUAGES,
         "language_switch_url": _language_switch_url,
         "document_title": document_title,
+        "footer_links": notices.footer_links,
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from govkit.access import PUBLIC, PUBLIC_API
 from govkit.db import get_database
+from govkit.notices import PERMANENT_SESSION
 from govkit.service import migrations_dir, new_app
 from govkit.web import csrf, register_blueprint
 from idp.keys import ensure_keys
@@ -57,6 +58,7 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
         issuer=the_provider.issuer,
     )
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=settings.session_lifetime)
+    app.config[PERMANENT_SESSION] = True  # the single sign-on session outlives the browser
 
     register_blueprint(app, web_bp, access=PUBLIC)
     register_blueprint(app, protocol.bp, access=PUBLIC_API)
