@@ -56,3 +56,19 @@ Feature: Find a government service on the portal
       | language |
       | Japanese |
       | English  |
+
+  @a11y
+  Scenario: Before signing in, a resident reads what the city keeps about her and why
+    Given Kenta opens the Madoguchi portal in English
+    When Kenta opens the "Get a copy of your residence record (juminhyo)" service
+    And Kenta follows the footer link "Privacy notice"
+    Then Kenta sees the heading "Privacy notice"
+    And the notice says Sakuragi City is responsible and how long each thing is kept
+    And an accessibility scan finds no serious or critical problems
+    When Kenta follows the footer link "Accessibility statement"
+    Then Kenta sees the heading "Accessibility statement"
+    And an accessibility scan finds no serious or critical problems
+    When Kenta follows the footer link "Cookies"
+    Then Kenta sees the heading "Cookies"
+    And the page lists only the cookies residence_session and kit_lang
+    And an accessibility scan finds no serious or critical problems

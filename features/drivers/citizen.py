@@ -57,6 +57,10 @@ class Citizen:
         self.page.locator(".kit-journey").get_by_role("link", name=title, exact=True).click()
         self.page.wait_for_load_state()
 
+    def follow_footer_link(self, text: str) -> None:
+        self.page.locator("footer").get_by_role("link", name=text, exact=True).click()
+        self.page.wait_for_load_state()
+
     def get_specimen_certificate(self) -> HeldDocument:
         """From the portal's home page: ask for a specimen, then download it."""
         self.open_portal()
@@ -203,6 +207,21 @@ class Citizen:
                 )
             )
         return cards
+
+    def privacy_notice(self) -> tuple[str, list[list[str]]]:
+        """Who is responsible, and the rows of "What we keep" (data, why, basis, how long)."""
+        rows = self.page.locator("[data-holdings] tbody tr").all()
+        return (
+            self.page.locator("[data-controller]").inner_text().strip(),
+            [[cell.inner_text().strip() for cell in row.locator("td").all()] for row in rows],
+        )
+
+    def cookies(self) -> list[str]:
+        """The names in the cookies page's table."""
+        return [
+            row.locator("td").first.inner_text().strip()
+            for row in self.page.locator("[data-cookies] tbody tr").all()
+        ]
 
     def accessibility_problems(self, impacts: set[str]) -> list[accessibility.Violation]:
         return [v for v in accessibility.scan(self.page) if v.impact in impacts]

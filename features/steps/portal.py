@@ -60,3 +60,26 @@ def on_service(citizen: Citizen, service: str) -> None:
 @then(parsers.parse("「{notice}」と案内される"))
 def told(citizen: Citizen, notice: str) -> None:
     assert citizen.notice() == notice
+
+
+@when(parsers.parse('{name} follows the footer link "{text}"'))
+@when(parsers.parse("フッターの「{text}」を開く"))
+def follow_footer_link(citizen: Citizen, text: str) -> None:
+    citizen.follow_footer_link(text)
+
+
+@then(
+    parsers.parse("the notice says {organisation} is responsible and how long each thing is kept")
+)
+def privacy_notice(citizen: Citizen, organisation: str) -> None:
+    controller, rows = citizen.privacy_notice()
+    assert organisation in controller, controller
+    assert rows, "the notice lists nothing"
+    assert all(len(row) == 4 and all(row) for row in rows), rows
+
+
+@then(parsers.parse("the page lists only the cookies {names}"))
+@then(parsers.parse("保存されるCookieは{names}だけと表示される"))
+def cookies_listed(citizen: Citizen, names: str) -> None:
+    expected = [n.strip() for n in names.replace("と", ",").replace(" and ", ",").split(",")]
+    assert citizen.cookies() == expected

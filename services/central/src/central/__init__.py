@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from central.privacy import NOTICE
 from central.settings import CentralSettings
 from govkit.access import PUBLIC_API
 from govkit.service import migrations_dir, new_app
@@ -28,6 +29,7 @@ def create_app(settings: CentralSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from central import keys
     from central.publishing import Publisher

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from childcare.privacy import NOTICE
 from childcare.settings import ChildcareSettings
 from govkit.access import PUBLIC
 from govkit.service import migrations_dir, new_app
@@ -30,6 +31,7 @@ def create_app(settings: ChildcareSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from childcare.models import AUTH
     from childcare.web import bp as web_bp

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from company.privacy import NOTICE
 from company.settings import CompanySettings
 from govkit.access import PUBLIC
 from govkit.service import migrations_dir, new_app
@@ -30,6 +31,7 @@ def create_app(settings: CompanySettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from company.models import AUTH
     from company.web import bp as web_bp

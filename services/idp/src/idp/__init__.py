@@ -15,6 +15,7 @@ from govkit.notices import PERMANENT_SESSION
 from govkit.service import migrations_dir, new_app
 from govkit.web import csrf, register_blueprint
 from idp.keys import ensure_keys
+from idp.privacy import NOTICE
 from idp.settings import IdpSettings
 
 __version__ = "0.1.0"
@@ -33,6 +34,7 @@ def create_app(settings: IdpSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from idp import limits, oauth, provider, signin
     from idp.card.simulator import SimulatedCardReader

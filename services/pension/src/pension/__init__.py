@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from govkit.access import PUBLIC
 from govkit.service import migrations_dir, new_app
 from govkit.web import register_blueprint
+from pension.privacy import NOTICE
 from pension.settings import PensionSettings
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ def create_app(settings: PensionSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from govkit.auth import init_auth
     from pension.models import AUTH

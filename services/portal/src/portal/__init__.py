@@ -16,6 +16,7 @@ from govkit.db import get_session
 from govkit.errors import Problem
 from govkit.service import migrations_dir, new_app
 from govkit.web import register_blueprint
+from portal.privacy import NOTICE
 from portal.settings import PortalSettings
 
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from govkit.auth import init_auth
     from portal import api, documents, exchange, exchange_api, repository, testing

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from govkit.access import PUBLIC, PUBLIC_API
 from govkit.service import migrations_dir, new_app
 from govkit.web import register_blueprint
+from residence.privacy import NOTICE
 from residence.settings import ResidenceSettings
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ def create_app(settings: ResidenceSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from govkit.auth import init_auth
     from govkit.certificates.web import status_blueprint

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from govkit.service import migrations_dir, new_app
+from securityserver import privacy
 from securityserver.settings import SecurityServerSettings
 
 __version__ = "0.1.0"
@@ -24,6 +25,7 @@ def create_app(settings: SecurityServerSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=privacy.notice(settings),
     )
     from govkit.access import AccessRule
     from govkit.web import register_blueprint

@@ -15,6 +15,7 @@ from govkit.service import migrations_dir, new_app
 from govkit.web import register_blueprint
 from trust.keyring import Keyring
 from trust.pki import Urls
+from trust.privacy import NOTICE
 from trust.settings import TrustSettings
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ def create_app(settings: TrustSettings | None = None) -> Flask:
         migrations=migrations_dir(__file__),
         translations=Path(__file__).parent / "translations",
         version=__version__,
+        privacy=NOTICE,
     )
     from trust.web import pki, ra
     from trust.web.context import TrustContext, validity_from_settings
