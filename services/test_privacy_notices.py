@@ -8,14 +8,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from govkit.auth.models import ENDED_SESSION_MEMORY
 from govkit.auth.web import IDLE_TIMEOUT, SESSION_LIFETIME
-from govkit.testing import check_page
-from govkit.testing.pages import Page
+from govkit.testing.notices import read_privacy_notice
 from govkit.testing.plugin import ServiceAppFactory
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -73,37 +71,27 @@ SKELETONS = {
 }
 
 
-def _notice(app: Any, language: str) -> tuple[Page, list[list[str]]]:
-    client = app.test_client()
-    client.set_cookie("kit_lang", language)
-    h1 = {"en": "Privacy notice", "ja": "個人情報の取扱い"}[language]
-    page = check_page(client.get("/privacy"), lang=language, h1=h1)
-    rows = [
-        [cell.get_text(" ", strip=True) for cell in row.select("td")]
-        for row in page.select("[data-holdings] tbody tr")
-    ]
-    assert len(rows) == 2  # govkit.auth.privacy.sign_in_holdings: nothing else is kept yet
-    assert all(len(cells) == 4 and all(cells) for cells in rows)
-    return page, rows
-
-
 @pytest.mark.parametrize("service", sorted(SKELETONS))
 def test_a_service_that_only_signs_in_says_what_signing_in_keeps(
     service: str, service_app: ServiceAppFactory
 ) -> None:
     app = service_app(service)
     expected = SKELETONS[service]
-    page, rows = _notice(app, "en")
-    assert page.select_one("[data-controller]").get_text(strip=True) == expected.controller[0]
+    notice = read_privacy_notice(app, "en")
+    rows = notice.holdings
+    assert len(rows) == 2  # govkit.auth.privacy.sign_in_holdings: nothing else is kept yet
+    assert notice.controller == expected.controller[0]
     assert "session cookie, not in our database" in rows[0][0]
     assert f"after {IDLE_TIMEOUT // 60} minutes without activity" in rows[0][3]
     assert f"after {SESSION_LIFETIME // 3600} hours at most" in rows[0][3]
     assert f"{ENDED_SESSION_MEMORY.days} days after the session ended" in rows[1][3]
-    assert "Online applications are not open yet." in page.text()
-    assert expected.law[0] in page.text()
-    page, rows = _notice(app, "ja")
-    assert page.select_one("[data-controller]").get_text(strip=True) == expected.controller[1]
+    assert "Online applications are not open yet." in notice.page.text()
+    assert expected.law[0] in notice.page.text()
+    notice = read_privacy_notice(app, "ja")
+    rows = notice.holdings
+    assert len(rows) == 2
+    assert notice.controller == expected.controller[1]
     assert "個人情報の保護に関する法律第61条" in rows[0][2]
     assert f"最長{SESSION_LIFETIME // 3600}時間" in rows[0][3]
-    assert expected.law[1] in page.text()
-    assert "session cookie" not in page.text()
+    assert expected.law[1] in notice.page.text()
+    assert "session cookie" not in notice.page.text()

@@ -22,6 +22,8 @@ from govkit.clock import JST
 LANGUAGES: dict[str, str] = {"ja": "日本語", "en": "English"}
 DEFAULT_LANGUAGE = "ja"
 COOKIE = "kit_lang"
+#: How long the browser keeps the language choice (the cookies page says so).
+COOKIE_YEARS = 1
 _GOVKIT_TRANSLATIONS = Path(__file__).parent / "translations"
 
 

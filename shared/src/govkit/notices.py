@@ -97,7 +97,7 @@ def cookies_page() -> str:
             {
                 "name": i18n.COOKIE,
                 "purpose": _("Remembers the language you chose"),
-                "expires": _("After 1 year"),
+                "expires": ngettext("After %(num)d year", "After %(num)d years", i18n.COOKIE_YEARS),
             },
         ],
     )

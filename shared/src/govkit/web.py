@@ -199,7 +199,7 @@ def switch_language(code: str) -> Response:
     response.set_cookie(
         i18n.COOKIE,
         code,
-        max_age=365 * 24 * 3600,
+        max_age=i18n.COOKIE_YEARS * 365 * 24 * 3600,
         httponly=True,
         samesite="Lax",
         secure=settings.uses_https,

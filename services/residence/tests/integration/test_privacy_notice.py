@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask.testing import FlaskClient
 from flask_babel import force_locale
 
-from govkit.testing import check_page
-from govkit.testing.pages import Page
+from govkit.testing.notices import get_page, read_privacy_notice
 from residence.privacy import NOTICE
-
-
-def _client(app: Flask, lang: str) -> FlaskClient:
-    client = app.test_client()
-    client.set_cookie("kit_lang", lang)
-    return client
-
-
-def _rows(page: Page) -> list[list[str]]:
-    rows = page.soup.select("table[data-holdings] tbody tr")
-    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"])] for row in rows]
 
 
 def _expected_rows(app: Flask, lang: str) -> list[list[str]]:
@@ -28,16 +15,14 @@ def _expected_rows(app: Flask, lang: str) -> list[list[str]]:
 
 
 def test_privacy_notice_in_english(app: Flask) -> None:
-    page = check_page(_client(app, "en").get("/privacy"), lang="en", h1="Privacy notice")
-    controller = page.soup.select_one("[data-controller]").get_text(strip=True)
-    assert controller.startswith("Sakuragi City (a fictional city), Citizens' Division")
+    notice = read_privacy_notice(app, "en")
+    assert notice.controller.startswith("Sakuragi City (a fictional city), Citizens' Division")
 
-    rows = _rows(page)
+    rows = notice.holdings
     assert len(rows) == len(NOTICE.holdings) >= 10
-    assert all(len(row) == 4 for row in rows)
     assert rows == _expected_rows(app, "en")
 
-    text = page.soup.get_text(" ", strip=True)
+    text = notice.page.text()
     removed = next(row for row in rows if "marked as removed" in row[0])
     assert removed[3].startswith("150 years from the day the record was removed")
     assert "Article 15-2" in removed[2]
@@ -50,19 +35,16 @@ def test_privacy_notice_in_english(app: Flask) -> None:
     assert "never shown" in text  # the DV support measure
     assert "make reset" in text
 
-    shared = page.soup.select("[data-shared] li")
-    assert len(shared) == len(NOTICE.shared)
-    assert any("Japan Pension Service" in item.get_text() for item in shared)
+    assert len(notice.shared) == len(NOTICE.shared)
+    assert any("Japan Pension Service" in item for item in notice.shared)
 
 
 def test_privacy_notice_in_japanese(app: Flask) -> None:
-    page = check_page(_client(app, "ja").get("/privacy"), lang="ja", h1="個人情報の取扱い")
-    controller = page.soup.select_one("[data-controller]").get_text(strip=True)
-    assert controller.startswith("桜木市（架空の市）市民課")
+    notice = read_privacy_notice(app, "ja")
+    assert notice.controller.startswith("桜木市（架空の市）市民課")
 
-    rows = _rows(page)
+    rows = notice.holdings
     assert len(rows) == len(NOTICE.holdings)
-    assert all(len(row) == 4 for row in rows)
     japanese, english = _expected_rows(app, "ja"), _expected_rows(app, "en")
     assert rows == japanese
     # Every cell is translated: none falls back to the English text.
@@ -70,7 +52,7 @@ def test_privacy_notice_in_japanese(app: Flask) -> None:
         for cell, english_cell in zip(row, fallback, strict=True):
             assert cell != english_cell
 
-    text = page.soup.get_text(" ", strip=True)
+    text = notice.page.text()
     assert "消除した日から150年間" in text
     assert "番号法）第19条" in text
     assert "住民基本台帳法第30条の45" in text
@@ -86,7 +68,7 @@ def test_privacy_notice_in_japanese(app: Flask) -> None:
 
 def test_footer_links_to_the_notices(app: Flask) -> None:
     for lang, privacy in (("en", "Privacy notice"), ("ja", "個人情報の取扱い")):
-        page = check_page(_client(app, lang).get("/"), lang=lang)
+        page = get_page(app, "/", lang)
         footer = page.soup.select_one("footer")
         links = {a.get_text(strip=True): a["href"] for a in footer.select("a[href]")}
         assert links[privacy] == "/privacy"
